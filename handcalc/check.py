@@ -34,10 +34,26 @@ KINK = Num(Fraction(1, 10**20))  # |z| below this counts as sitting on ReLU's ki
 EXACT_FD_BUDGET = 40_000  # batch × parameters up to which finite differences use exact numbers
 
 
+@dataclass(frozen=True)
+class GradientCheck:
+    """One ∂L/∂θ of one step: backprop beside its central-difference estimate."""
+
+    step: int
+    layer: int  # 1-based
+    kind: str  # "W" | "b"
+    row: int  # 0-based (inputs for W; 0 for b)
+    col: int  # 0-based unit
+    backprop: Num
+    estimate: Num | None  # None: not compared (the parameter feeds a ReLU kink)
+    exact_arithmetic: bool  # estimate from exact/60-digit numbers (else float64)
+    ok: bool
+
+
 @dataclass
 class Report:
     equations: int = 0
     failures: list[str] = field(default_factory=list)
+    gradient_checks: list[GradientCheck] = field(default_factory=list)
     gradients: int = 0
     max_gradient_error: float = 0.0
     kinks: list[int] = field(default_factory=list)
@@ -143,13 +159,16 @@ def gradients(spec: Spec, s: Step, params: Sequence[Params], report: Report) -> 
         cells += [("b", 0, j, r.value) for j, r in enumerate(b.db or ())]
         for kind, i, j, g in cells:
             if _crosses(kinks, l, j):
+                report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, None, exact, True))
                 continue
             fd = (loss(_perturbed(params, l, kind, i, j, h)) - loss(_perturbed(params, l, kind, i, j, -h))) / (h * 2)
             err = float(abs(fd - g))
             tol = 1e-20 if exact else 1e-5
+            ok = err <= tol * max(1.0, float(abs(g)))
             report.gradients += 1
             report.max_gradient_error = max(report.max_gradient_error, err)
-            if err > tol * max(1.0, float(abs(g))):
+            report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, fd, exact, ok))
+            if not ok:
                 name = f"W[{l + 1}][{i + 1},{j + 1}]" if kind == "W" else f"b[{l + 1}][{j + 1}]"
                 report.failures.append(f"step {s.number}: dL/d{name} = {float(g):.12g}, "
                                        f"finite difference {float(fd):.12g}")

@@ -32,11 +32,19 @@ class Shown:
         return "≈" if self.approx else "="
 
 
+def _fits(x: Num, decimals: int) -> bool:
+    """An exact value whose decimal expansion ends within ``decimals`` places."""
+    return x.exact and (x.v.numerator * 10**decimals) % x.v.denominator == 0
+
+
+def shown_value(x: Num, decimals: int) -> Fraction:
+    """The number as written by :func:`show` (without building its text)."""
+    return x.v if _fits(x, decimals) else round_half_away(x, decimals)
+
+
 def show(x: Num, decimals: int, rounded: bool = False) -> Shown:
-    if x.exact:
-        places = decimal_places(x.v)
-        if places is not None and places <= decimals:
-            return Shown(fixed(x.v, places), x.v, rounded)
+    if _fits(x, decimals):
+        return Shown(fixed(x.v, decimal_places(x.v)), x.v, rounded)
     r = round_half_away(x, decimals)
     return Shown(fixed(r, decimals), r, True)
 
@@ -45,7 +53,7 @@ GUARD = 10  # at most this many extra digits for the operands of one equation
 
 
 def _operand(x: Num, places: int) -> Num:
-    return Num(show(x, places).value)
+    return Num(shown_value(x, places))
 
 
 def recompute(rec: Record, places: int) -> Num:
@@ -72,7 +80,7 @@ def recompute(rec: Record, places: int) -> Num:
 
 def rechecks(rec: Record, places: int, decimals: int, hand: bool) -> bool:
     """Whether the equation, operands written with ``places`` decimals, gives its displayed result."""
-    shown = show(rec.value, decimals, rec.rounded).value
+    shown = shown_value(rec.value, decimals)
     try:
         again = recompute(rec, places)
     except (ZeroDivisionError, ValueError):  # an operand rounded onto a pole (ŷ shown as 1.0000)

@@ -207,10 +207,13 @@ def round_half_away(x: Num, decimals: int) -> Fraction:
     """Round to ``decimals`` places, halves away from zero, as a calculator does."""
     scale = 10**decimals
     if x.exact:
-        f = x.v * scale
-        q = (abs(f.numerator) * 2 + f.denominator) // (2 * f.denominator)
-    else:
-        q = int(mpmath.floor(abs(x.v) * scale + mpmath.mpf(1) / 2))
+        num, den = abs(x.v.numerator) * scale, x.v.denominator
+    else:  # an mpf is exactly man·2^exp: round with integers, no floating point
+        man, exp = x.v.man_exp
+        if man is None or man == 0:  # mpmath gives (0, 0) for zero
+            return Fraction(0)
+        num, den = (abs(man) << exp) * scale if exp >= 0 else abs(man) * scale, 1 if exp >= 0 else 1 << -exp
+    q = (2 * num + den) // (2 * den)
     return Fraction(q if x.v >= 0 else -q, scale)
 
 
