@@ -73,8 +73,21 @@ def relation(shown: Shown) -> str:
     return r"\approx" if shown.approx else "="
 
 
+class Named(Num):
+    """An operand written as its symbol, not its digits: a worksheet leaves the student's own
+    earlier results as symbols.  Its value still counts when operand places are chosen."""
+
+    __slots__ = ("symbol",)
+
+    def __init__(self, x: Num, symbol: str) -> None:
+        super().__init__(x.v)
+        object.__setattr__(self, "symbol", symbol)
+
+
 def number(x: Num, places: int, rounded: bool = False) -> str:
     """A number as written with ``places`` decimals (see :func:`handcalc.display.show`)."""
+    if isinstance(x, Named):
+        return "{" + x.symbol + "}"
     return show(x, places, rounded).text
 
 
