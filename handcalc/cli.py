@@ -121,5 +121,34 @@ def new(base: str, seed: int, output: Path, integers: bool, low: str | None, hig
     click.echo(f"wrote {output}")
 
 
+@main.command()
+@click.option("--examples", "examples_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("examples"),
+              show_default=True, help="Folder of specs (*.yaml).")
+@click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"),
+              show_default=True, help="The site's docs folder.")
+@click.option("--folder", default="examples", show_default=True,
+              help="Folder inside DOCS that handcalc owns and replaces (the generated pages).")
+@click.option("--katex", "katex_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("node_modules/katex/dist"), show_default=True,
+              help="KaTeX from npm, copied to DOCS/assets/katex.")
+@click.option("--no-katex", is_flag=True, help="Do not copy KaTeX.")
+def build(examples_dir: Path, docs_dir: Path, folder: str, katex_dir: Path, no_katex: bool) -> None:
+    """Write the worked-example pages of every spec in EXAMPLES into DOCS/FOLDER.
+
+    For site builders that do not run the handcalc MkDocs plugin (Zensical, say);
+    `mkdocs serve` and `mkdocs build` regenerate the pages themselves."""
+    from . import sitegen
+
+    with _user_errors():
+        collected = sitegen.collect(examples_dir)
+        try:
+            written = sitegen.write(sitegen.site_files(collected, folder), docs_dir, folder,
+                                    None if no_katex else katex_dir)
+        except ValueError as exc:
+            raise SpecError("--folder", str(exc)) from None
+    n = len(collected)
+    click.echo(f"wrote {len(written)} files ({n} example{'' if n == 1 else 's'}) into {docs_dir / folder}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

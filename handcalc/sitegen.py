@@ -1,0 +1,297 @@
+"""The site generator: every spec in ``examples/`` → the files of the worked-example site.
+
+Two calls, kept apart so any builder can use them:
+
+* :func:`collect` runs each ``examples/*.yaml`` through ``spec.load → engine.run →
+  check.check`` and hands the resulting :class:`Example` to every *page producer*.
+  A producer is a function ``Example → Rendered`` (pages and files of the example's own
+  folder); :data:`PRODUCERS` lists them, the renderer's :func:`example_pages` first.
+  Another producer (worksheets, say) is one more entry there.
+* :func:`site_files` turns the collected examples into :class:`SiteFile` records, paths
+  relative to the docs folder: ``<folder>/<slug>/…`` for each example plus
+  ``<folder>/index.md`` listing them.  :func:`write` puts them on disk (``handcalc
+  build``); the MkDocs plugin serves them from memory instead.
+
+The generator owns ``<folder>/`` (``docs/examples/`` by default) and nothing else: it
+marks the folder it writes and refuses to clear one it did not write, and it rejects any
+path that would land outside it.  Spec text reaching a page goes through
+:func:`handcalc.escape.escape_md`; the slug comes from the file name, reduced to
+``[a-z0-9-]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import shutil
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import check as check_mod
+from . import engine
+from . import spec as spec_mod
+from .check import Report
+from .errors import SpecError
+from .escape import escape_md
+from .pages import Page, Rendered
+from .spec import Spec
+from .trace import Trace
+
+MARKER = ".handcalc-generated"  # present in every folder the generator wrote
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
+KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One spec of the examples folder, run and re-checked."""
+
+    source: Path
+    slug: str
+    trace: Trace
+    report: Report
+
+    @property
+    def spec(self) -> Spec:
+        return self.trace.spec
+
+
+Producer = Callable[[Example], Rendered]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What the site shows of one example: its spec and everything the producers made."""
+
+    source: Path
+    slug: str
+    spec: Spec
+    rendered: Rendered  # the producers' pages and files, merged (the overview first)
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    path: str  # POSIX path relative to the docs folder, e.g. "examples/golf/forward.md"
+    data: str | bytes
+
+
+def example_pages(example: Example) -> Rendered:
+    """The renderer's pages: overview, forward, loss, backward, update, training, check."""
+    from .render import render_example
+
+    return render_example(example.trace, example.report, example.slug)
+
+
+PRODUCERS: tuple[Producer, ...] = (example_pages,)
+
+
+# ---------------------------------------------------------------------------
+# collect
+
+
+def slugify(name: str) -> str:
+    """A file name's stem reduced to ``[a-z0-9-]``: ``Candy Bar_2.yaml`` → ``candy-bar-2``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def spec_files(examples_dir: Path) -> list[Path]:
+    """The specs of the examples folder, sorted by name (``*.yaml`` and ``*.yml``)."""
+    if not examples_dir.is_dir():
+        raise SpecError(str(examples_dir), "no such folder of examples")
+    return sorted(p for p in examples_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _in_file(path: Path, exc: SpecError) -> SpecError:
+    """The error of a spec, naming its file first (once)."""
+    if exc.field.startswith(str(path)):
+        return exc
+    return SpecError(f"{path}: {exc.field}" if exc.field else str(path), exc.message)
+
+
+def run_example(path: Path, slug: str) -> Example:
+    """``spec.load → engine.run → check.check`` for one spec file."""
+    try:
+        spec = spec_mod.load(path)
+        trace = engine.run(spec)
+    except SpecError as exc:
+        raise _in_file(path, exc) from None
+    return Example(path, slug, trace, check_mod.check(trace))
+
+
+def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
+    """The producers' outputs for one example as one :class:`Rendered` (pages in order)."""
+    pages: list[Page] = []
+    assets = []
+    seen: set[str] = set()
+    for part in parts:
+        for item in (*part.pages, *part.assets):
+            safe_relative(item.path, f"{slug}: page")
+            if item.path in seen:
+                raise ValueError(f"two producers of example {slug!r} both made {item.path!r}")
+            seen.add(item.path)
+        pages += part.pages
+        assets += part.assets
+    return Rendered(slug, parts[0].title, tuple(pages), tuple(assets))
+
+
+def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
+            memo: MutableMapping[tuple[str, str], Collected] | None = None) -> list[Collected]:
+    """Run every spec of ``examples_dir`` and every producer on it.
+
+    ``memo`` (optional) keeps results between calls, keyed by file and content hash, so
+    a server that rebuilds after one spec changed recomputes only that spec."""
+    examples_dir = Path(examples_dir)
+    out: list[Collected] = []
+    slugs: dict[str, Path] = {}
+    for path in spec_files(examples_dir):
+        slug = slugify(path.stem)
+        if not slug:
+            raise SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)")
+        if slug in slugs:
+            raise SpecError(str(path), f"gives the same page folder {slug!r} as {slugs[slug].name}")
+        slugs[slug] = path
+        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+        if memo is not None and key in memo:
+            out.append(memo[key])
+            continue
+        example = run_example(path, slug)
+        item = Collected(path, slug, example.spec, merge(slug, [produce(example) for produce in producers]))
+        if memo is not None:
+            memo[key] = item
+        out.append(item)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# files of the site
+
+
+def safe_relative(path: str, what: str) -> PurePosixPath:
+    """``path`` as a relative POSIX path that stays inside its folder (no ``..``, no root)."""
+    p = PurePosixPath(path)
+    if not path or p.is_absolute() or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
+        raise ValueError(f"{what} path {path!r} would leave its folder")
+    return p
+
+
+def label(rendered: Rendered, page: Page) -> str:
+    """A page's name in lists and the nav: the first page is the example's overview."""
+    return "Overview" if page is rendered.pages[0] else page.title
+
+
+def pager(rendered: Rendered, current: Page) -> str:
+    """The example's page list, the current page in bold: every page links to every other."""
+    items = [f"**{escape_md(label(rendered, p))}**" if p is current else f"[{escape_md(label(rendered, p))}]({p.path})"
+             for p in rendered.pages]
+    return '\n\n<nav class="hc-pages" markdown>\n' + " · ".join(items) + "\n</nav>\n"
+
+
+def examples_index(collected: Sequence[Collected], title: str = "Worked examples") -> str:
+    """``<folder>/index.md``: one entry per example, with its network and its pages."""
+    lines = [f"# {title}", "",
+             "Each example is generated from a spec in `examples/`; every number on its pages comes from "
+             "the engine and is re-checked before the page is written.", ""]
+    for c in collected:
+        spec = c.spec
+        lines += [f"## [{escape_md(c.rendered.title)}]({c.slug}/index.md)", ""]
+        shape = "-".join(str(n) for n in spec.sizes)
+        lines += [f"A {shape} network; spec file `{c.source.name}`." if re.fullmatch(r"[\w.-]+", c.source.name)
+                  else f"A {shape} network.", ""]
+        if spec.description:
+            lines += [escape_md(spec.description), ""]
+        links = " · ".join(f"[{escape_md(label(c.rendered, p))}]({c.slug}/{p.path})" for p in c.rendered.pages)
+        lines += [links, ""]
+    return "\n".join(lines)
+
+
+def site_files(collected: Sequence[Collected], folder: str = "examples") -> list[SiteFile]:
+    """Every generated file, paths relative to the docs folder."""
+    base = safe_relative(folder, "output folder")
+    files = [SiteFile(str(base / "index.md"), examples_index(collected))]
+    for c in collected:
+        r = c.rendered
+        files += [SiteFile(str(base / c.slug / p.path), p.markdown.rstrip("\n") + "\n" + pager(r, p)) for p in r.pages]
+        files += [SiteFile(str(base / c.slug / a.path), a.data) for a in r.assets]
+    return files
+
+
+def nav(collected: Sequence[Collected], folder: str = "examples", title: str = "Worked examples") -> dict:
+    """A MkDocs ``nav`` section for the examples: the index, then one section per example.
+
+    Section titles are HTML-escaped here because MkDocs templates print nav titles as
+    they are; page titles are the producers' fixed words."""
+    base = safe_relative(folder, "output folder")
+    entries: list = [str(base / "index.md")]
+    for c in collected:
+        pages = [{html.escape(label(c.rendered, p), quote=True): str(base / c.slug / p.path)}
+                 for p in c.rendered.pages]
+        entries.append({html.escape(c.rendered.title, quote=True): pages})
+    return {title: entries}
+
+
+def katex_files(katex_dir: Path | str) -> list[tuple[str, Path]]:
+    """The KaTeX files the pages load, as (path in the site, file on disk): the script,
+    the stylesheet, auto-render and every font the stylesheet names."""
+    katex_dir = Path(katex_dir)
+    missing = [name for name in KATEX_FILES if not (katex_dir / name).is_file()]
+    fonts = sorted((katex_dir / "fonts").glob("KaTeX_*")) if (katex_dir / "fonts").is_dir() else []
+    if missing or not fonts:
+        raise SpecError(str(katex_dir), "KaTeX is missing (run `bash scripts/setup.sh` or `npm ci`)")
+    out = [(f"{KATEX_FOLDER}/{name}", katex_dir / name) for name in KATEX_FILES]
+    return out + [(f"{KATEX_FOLDER}/fonts/{f.name}", f) for f in fonts]
+
+
+# ---------------------------------------------------------------------------
+# writing (for builders other than MkDocs-with-our-plugin)
+
+
+def _owned_folder(docs_dir: Path, folder: str) -> Path:
+    target = docs_dir / safe_relative(folder, "output folder")
+    if target.resolve() == docs_dir.resolve() or docs_dir.resolve() not in target.resolve().parents:
+        raise ValueError(f"output folder {folder!r} must be a folder inside {docs_dir}")
+    if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
+        raise ValueError(f"{target} holds files handcalc did not write; refusing to replace it")
+    return target
+
+
+def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | bytes | Path]]) -> list[Path]:
+    """Clear ``target`` (a folder the generator owns) and write ``files`` into it."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    (target / MARKER).write_text("Written by handcalc; replaced on every build.\n", encoding="utf-8")
+    written = []
+    for rel, data in files:
+        out = target / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, Path):
+            shutil.copyfile(data, out)
+        elif isinstance(data, bytes):
+            out.write_bytes(data)
+        else:
+            out.write_text(data, encoding="utf-8")
+        written.append(out)
+    return written
+
+
+def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "examples",
+          katex_dir: Path | str | None = None) -> list[Path]:
+    """Write the generated pages into ``docs_dir/folder`` (replacing what was there) and,
+    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written."""
+    docs_dir = Path(docs_dir)
+    target = _owned_folder(docs_dir, folder)
+    prefix = safe_relative(folder, "output folder")
+    rel = []
+    for f in files:
+        p = safe_relative(f.path, "generated file")
+        if p.parts[: len(prefix.parts)] != prefix.parts:
+            raise ValueError(f"generated file {f.path!r} is outside {folder!r}")
+        rel.append((PurePosixPath(*p.parts[len(prefix.parts):]), f.data))
+    written = replace_folder(target, rel)
+    if katex_dir is not None:
+        kfiles = katex_files(katex_dir)
+        ktarget = _owned_folder(docs_dir, KATEX_FOLDER)
+        written += replace_folder(ktarget, [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles])
+    return written
