@@ -167,10 +167,26 @@ class Equation:
     relation: str  # "=" or r"\approx"
     open: str = ""  # written before the chunks (e.g. r"\tfrac{1}{4}\bigl(")
     close: str = ""  # written after them
+    assign: str = "="  # between lhs and formula: "=" or r"\leftarrow" (an update)
+
+    def compact(self) -> bool:
+        """Short enough to stand on one line: ``lhs = formula = numbers = result``."""
+        return len(self.formula) <= 3 and len(self.numbers) <= 3 and not self.open
 
     def rows(self, per_line: int = 4, with_result: bool = True) -> list[str]:
-        """The rows of an ``aligned`` block: ``lhs &= …``, continuation rows ``&\\quad …``."""
-        out = _wrap(self.lhs + " &= ", self.formula, per_line, self.open, self.close)
+        """The rows of an ``aligned`` block: ``lhs &= …``, continuation rows ``&\\quad …``.
+        Without numbers to substitute, a formula that is its own result is written once."""
+        if not self.numbers and " ".join(self.formula) == self.result:
+            return [f"{self.lhs} &{self.assign} {self.result}"]
+        if " ".join(self.numbers) == self.result and not self.open:  # nothing happens in the last step
+            return Equation(self.lhs, self.formula, (), self.result, self.relation,
+                            assign=self.assign).rows(per_line, with_result)
+        if self.compact():
+            line = f"{self.lhs} &{self.assign} {' '.join(self.formula)}"
+            if self.numbers:
+                line += f" = {' '.join(self.numbers)}"
+            return [line + (f" {self.relation} {self.result}" if with_result else " =")]
+        out = _wrap(f"{self.lhs} &{self.assign} ", self.formula, per_line, self.open, self.close)
         if self.numbers:
             out += _wrap(" &= ", self.numbers, per_line, self.open, self.close)
         if with_result:
@@ -179,14 +195,25 @@ class Equation:
 
     def inline(self) -> str:
         """On one line: ``lhs = formula = numbers ≈ result``."""
-        parts = [self.lhs, "= " + self.open + " ".join(self.formula) + self.close]
+        parts = [self.lhs, f"{self.assign} " + self.open + " ".join(self.formula) + self.close]
         if self.numbers:
             parts.append("= " + self.open + " ".join(self.numbers) + self.close)
         parts.append(f"{self.relation} {self.result}")
         return " ".join(parts)
 
     def block(self, per_line: int = 4) -> str:
-        return aligned([r for r in self.rows(per_line)])
+        return aligned(self.rows(per_line))
+
+
+def block(eqs: Sequence[Equation], per_line: int = 4) -> str:
+    """Several equations in one ``aligned`` environment, a small gap between them."""
+    rows: list[str] = []
+    gaps = []
+    for e in eqs:
+        if rows:
+            gaps.append(len(rows))
+        rows += e.rows(per_line)
+    return aligned(rows, gaps)
 
 
 def _wrap(head: str, chunks: Sequence[str], per_line: int, open_: str, close: str) -> list[str]:
@@ -202,9 +229,12 @@ def _wrap(head: str, chunks: Sequence[str], per_line: int, open_: str, close: st
     return rows
 
 
-def aligned(rows: Sequence[str]) -> str:
-    """An ``aligned`` environment; rows are joined by ``\\\\`` (no empty lines)."""
-    return "\\begin{aligned}\n" + " \\\\\n".join(r.strip() for r in rows) + "\n\\end{aligned}"
+def aligned(rows: Sequence[str], gaps: Sequence[int] = ()) -> str:
+    """An ``aligned`` environment; rows are joined by ``\\\\`` (no empty lines), with a
+    little extra space before each row index in ``gaps`` (where a new equation starts)."""
+    body = [r.strip() for r in rows]
+    joins = [r" \\[6pt]" if k + 1 in gaps else r" \\" for k in range(len(body) - 1)] + [""]
+    return "\\begin{aligned}\n" + "\n".join(r + j for r, j in zip(body, joins)) + "\n\\end{aligned}"
 
 
 def _result(rec: Record, style: Style) -> tuple[str, str]:
@@ -482,7 +512,7 @@ def update(rec: Update, target: str, style: Style) -> Equation:
     value, rel = _result(rec, style)
     formula = rf"{target} - \eta\,{grad(target)}"
     numbers = rf"{number(rec.old, p)} - {factor(rec.rate, p)} \cdot {factor(rec.grad, p)}"
-    return Equation(target + r"_{\text{new}}", (formula,), (numbers,), value, rel)
+    return Equation(target, (formula,), (numbers,), value, rel, assign=r"\leftarrow")
 
 
 def weight_update(rec: Update, layer: int, i: int, j: int, style: Style) -> Equation:
@@ -515,8 +545,18 @@ def vector(items: Sequence[str], style: Style) -> list[list[str]]:
     return [list(items)] if style.notation == "row" else [[x] for x in items]
 
 
-def column_blocks(rows: Sequence[Sequence[str]], width: int = MAX_COLS) -> list[tuple[int, int, list[list[str]]]]:
+LINE_CHARS = 52  # characters of matrix entries that fit on one line of an A4 page or a phone
+
+
+def block_width(rows: Sequence[Sequence[str]]) -> int:
+    """How many columns of these entries fit side by side (at most :data:`MAX_COLS`)."""
+    longest = max((len(x) for r in rows for x in r), default=1)
+    return max(1, min(MAX_COLS, LINE_CHARS // (longest + 2)))
+
+
+def column_blocks(rows: Sequence[Sequence[str]], width: int | None = None) -> list[tuple[int, int, list[list[str]]]]:
     """``(first, last, block)`` pieces of at most ``width`` columns (0-based, last exclusive)."""
+    width = width or block_width(rows)
     n = len(rows[0]) if rows else 0
     return [(c, min(c + width, n), [list(r[c:c + width]) for r in rows]) for c in range(0, max(n, 1), width)]
 

@@ -34,10 +34,13 @@ from .spec import Spec
 from .trace import BackwardLayer, ForwardLayer, Record, Step, Trace
 
 DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
-DETAIL_UNITS = 3  # element-wise expansions shown unfolded per layer when a layer is big
+DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big
+ACT_TITLES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
+              "linear": "linear", "softmax": "softmax"}
 SMALL = 4  # a layer with at most this many inputs and units is "small": everything unfolded
 SUM_KEEP = 3  # terms kept at the start of an abbreviated batch sum
 PER_LINE = 4  # terms per line of a wrapped sum
+FOLD_MAX = 6  # element-wise expansions folded at most per group (KaTeX time)
 TABLE_FOLD = 12  # data tables longer than this are folded
 
 # ---------------------------------------------------------------------------
@@ -92,29 +95,37 @@ def matrix_eq(lhs: str, rows: Sequence[Sequence[str]], approx: bool, note: str =
     blocks = latex.column_blocks(rows)
     if len(blocks) == 1:
         return math(f"{lhs} {rel} {bmatrix(rows)}")
-    parts = [f"The matrix has {len(rows[0])} columns; it is printed in blocks of {latex.MAX_COLS}{note}.", ""]
+    parts = [f"The matrix has {len(rows[0])} columns; to fit the page it is printed in "
+             f"{len(blocks)} blocks of columns{note}.", ""]
     for c0, c1, block in blocks:
-        parts.append(math(rf"{lhs}\ \text{{(columns {c0 + 1}–{c1})}} {rel} {bmatrix(block)}"))
+        cols = f"{c0 + 1}–{c1}" if c1 - c0 > 1 else f"{c1}"
+        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{(columns {cols})}} {rel} \\\\\n"
+                          f"{bmatrix(block)}\n\\end{{gathered}}"))
         parts.append("")
     return "\n".join(parts)
 
 
 def aligned_block(eqs: Sequence[latex.Equation]) -> str:
-    rows = []
-    for e in eqs:
-        rows += e.rows(PER_LINE)
-    return math(latex.aligned(rows))
+    return math(latex.block(eqs, PER_LINE))
 
 
 def expansions(eqs: Sequence[latex.Equation], what: str, show_all: bool) -> str:
-    """The element-wise equations: all of them, or the first few and the rest folded."""
+    """The element-wise equations: all of them, or the first few and the next ones folded.
+
+    At most :data:`FOLD_MAX` are folded, so that a page stays quick to typeset; the values
+    of any others stand in the matrix that follows and in the folded per-sample tables."""
     if show_all or len(eqs) <= DETAIL_UNITS + 1:
         return aligned_block(eqs)
     head = aligned_block(eqs[:DETAIL_UNITS])
-    rest = eqs[DETAIL_UNITS:]
-    groups = [rest[i:i + 8] for i in range(0, len(rest), 8)]
+    rest = eqs[DETAIL_UNITS:DETAIL_UNITS + FOLD_MAX]
+    left = len(eqs) - DETAIL_UNITS - len(rest)
+    groups = [rest[i:i + 6] for i in range(0, len(rest), 6)]
     body = "\n\n".join(aligned_block(g) for g in groups)
-    return head + "\n\n" + fold(f"The other {len(rest)} {what}", body)
+    if left:
+        body += (f"\n\nThe remaining {left} {what} are worked the same way; "
+                 "their values stand in this layer's matrix or vector on this page.")
+    title = f"The next {len(rest)} {what}" if left else f"The other {len(rest)} {what}"
+    return head + "\n\n" + fold(title, body)
 
 
 # ---------------------------------------------------------------------------
@@ -151,7 +162,8 @@ def params_block(l: int, W: Sequence[Sequence[Num]], b: Sequence[Num] | None, st
 
 
 def vec_tex(items: Sequence[str], style: Style) -> str:
-    return bmatrix(latex.vector(items, style))
+    """A vector; a single number stands alone, without brackets."""
+    return items[0] if len(items) == 1 else bmatrix(latex.vector(items, style))
 
 
 def samples_shown(n: int) -> list[int]:
@@ -236,7 +248,7 @@ def forward_page(c: Ctx, layers: Sequence[ForwardLayer], batch: Sequence[int]) -
         if n > DETAIL_SAMPLES:
             parts.append(batch_table(c, layers, f.layer))
         sections.append({"title": f"Layer {f.layer}: {lay.units} unit{'s' if lay.units > 1 else ''}, "
-                                  f"{lay.activation.replace('_', ' ')}",
+                                  f"{ACT_TITLES[lay.activation]}",
                          "body": "\n\n".join(parts)})
     return {"sections": sections}
 
@@ -284,7 +296,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
         if n > 1:
             out.append(f"#### Sample {s + 1}")
         if l == c.layers:
-            out.append("The loss′ at the output:")
+            out.append(f"At the output $a^{{[{l}]}} = \\hat{{y}}$, so the chain starts with the loss′:")
             eqs = [latex.loss_grad(r, l, j, st, s) for j, r in enumerate(b.da[s])]
         else:
             out.append(f"$\\partial L/\\partial a^{{[{l}]}}$, passed down from layer {l + 1}:")
@@ -296,7 +308,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
         else:
             k_eqs = [latex.act_grad(r, l, j, st, s) for j, r in enumerate(b.deriv[s])]
         out.append(expansions(k_eqs, "derivatives", small))
-        out.append("The chain rule gives the layer's error δ = ∂L/∂z:")
+        out.append(f"The chain rule gives the layer's error $\\delta^{{[{l}]}} = \\partial L / \\partial z^{{[{l}]}}$:")
         d_eqs = [latex.delta(r, l, j, st, s, softmax) for j, r in enumerate(b.dz[s])]
         out.append(expansions(d_eqs, "entries of δ", small))
     keep = SUM_KEEP if n > DETAIL_SAMPLES else None
@@ -305,9 +317,9 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     rows = [dW_txt[i * cols:(i + 1) * cols] for i in range(len(b.dW))]
     prev = "x" if l == 1 else f"a^{{[{l - 1}]}}"
     form = (f"({prev})^\\top \\delta^{{[{l}]}}" if st.notation == "row" else f"\\delta^{{[{l}]}} ({prev})^\\top")
-    mean_note = "averaged over the batch" if n > 1 else ""
+    mean_note = " averaged over the batch" if n > 1 else ""
     out.append(f"#### Gradients of layer {l}")
-    out.append(f"The weight gradient is ${latex.grad(f'W^{{[{l}]}}')} = {form}$ {mean_note}, entry by entry:")
+    out.append(f"The weight gradient is ${latex.grad(f'W^{{[{l}]}}')} = {form}${mean_note}, entry by entry:")
     w_eqs = [latex.weight_grad(r, l, i, j, st, keep) for i, row in enumerate(b.dW) for j, r in enumerate(row)]
     out.append(expansions(w_eqs, "weight gradients", small))
     out.append(matrix_eq(latex.grad(f"W^{{[{l}]}}"), latex.oriented(rows, st), dW_approx))

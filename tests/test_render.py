@@ -1,0 +1,250 @@
+"""The renderer: pages of every example, seed 003's numbers, math hygiene, escaping, re-checks."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import markdown
+import pytest
+import sympy
+
+from handcalc import check, engine, latex, render
+from handcalc import spec as spec_mod
+from handcalc.display import operand_places, rechecks, show
+from handcalc.escape import escape_md, escape_xml
+from handcalc.trace import Step
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml"))
+TRAINING_PAGES = ["index.md", "forward.md", "loss.md", "backward.md", "update.md", "training.md", "check.md"]
+NASTY = r"<script>alert(1)</script> & 50% _x_ \href{javascript:alert(1)}{x} ../../etc"
+
+
+@cache
+def rendered(name: str, notation: str | None = None):
+    trace = engine.run(spec_mod.load(ROOT / "examples" / f"{name}.yaml"))
+    return trace, render.render_example(trace, check.check(trace, fd_steps=1), name, notation)
+
+
+def pages(name: str, notation: str | None = None) -> dict[str, str]:
+    return {p.path: p.markdown for p in rendered(name, notation)[1].pages}
+
+
+def display_blocks(md: str) -> list[str]:
+    """The bodies of all ``$$`` blocks (also inside indented folds)."""
+    return re.findall(r"^ *\$\$\n(.*?)\n *\$\$$", md, re.S | re.M)
+
+
+def to_html(md: str) -> str:
+    return markdown.markdown(md, extensions=["tables", "attr_list", "md_in_html", "admonition", "pymdownx.details",
+                                             "pymdownx.superfences", "pymdownx.arithmatex"],
+                             extension_configs={"pymdownx.arithmatex": {"generic": True}})
+
+
+# -- seed 003: the candy-bar numbers -----------------------------------------------------------
+
+def test_candy_bar_shows_seed_003_numbers():
+    # Seed 003 ("Example: Forward and Backward Pass"): z1 = [5·2 + 6·1 + 1, 5·2 + 6·3 + 1] = [17, 29],
+    # z2 = 17·0.5 + 29·0 + 3.5 = 12, dL/dW1_11 = -2.5, W2_new = [0.67, 0.29].
+    p = pages("candy-bar")
+    assert r"5 \cdot 2 + 6 \cdot 1 + 1 = 17" in p["forward.md"]
+    assert r"5 \cdot 2 + 6 \cdot 3 + 1 = 29" in p["forward.md"]
+    assert r"17 \cdot 0.5 + 29 \cdot 0 + 3.5 = 12" in p["forward.md"]
+    assert r"\partial W^{[1]}_{11}} &= x_{1} \delta^{[1]}_{1} = 5 \cdot (-0.5) = -2.5" in p["backward.md"]
+    assert r"0.5 - 0.01 \cdot (-17) = 0.67" in p["update.md"]
+    assert r"0 - 0.01 \cdot (-29) = 0.29" in p["update.md"]
+
+
+def test_golf_counts_weights_and_biases_like_seed_001():
+    # Seed 001: "This neural network has a total of 14 weights", "6 bias values".
+    assert "14 weights and 6 biases" in pages("golf")["index.md"]
+
+
+# -- every example ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_example_renders_its_pages(name):
+    trace, r = rendered(name)
+    paths = [p.path for p in r.pages]
+    assert paths == (TRAINING_PAGES if trace.steps else ["index.md", "forward.md", "check.md"])
+    assert r.slug == name and r.title == trace.spec.title
+    assets = {a.path: a.data for a in r.assets}
+    assert assets["network.svg"].startswith(b"<svg")
+    if trace.steps:
+        assert b"<svg" in assets["loss.svg"][:400]
+    for p in r.pages:
+        assert len(p.markdown.encode()) < 600_000, p.path
+        for link in re.findall(r"\]\(([a-z]+\.md)\)", p.markdown):
+            assert link in paths
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_display_blocks_are_well_formed(name):
+    for path, md in pages(name).items():
+        lines = md.splitlines()
+        assert sum(1 for ln in lines if ln.strip() == "$$") % 2 == 0, path
+        assert not any("$$" in ln and ln.strip() != "$$" for ln in lines), path
+        for body in display_blocks(md):
+            assert all(ln.strip() for ln in body.splitlines()), f"{path}: empty line in a display block"
+            assert r"\href" not in body and r"\require" not in body
+            for m in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", body, re.S):
+                assert max(len(row.split("&")) for row in m.split(r"\\")) <= latex.MAX_COLS, path
+
+
+def test_forward_only_spec_works_each_sample():
+    p = pages("seven-layer")
+    assert "#### Sample 2" in p["forward.md"]
+    assert "loss.md" not in p
+
+
+def test_notation_override_transposes_matrices():
+    row, col = pages("candy-bar", "row")["forward.md"], pages("candy-bar", "column")["forward.md"]
+    assert r"\begin{bmatrix} 2 & 2 \\ 1 & 3 \end{bmatrix}" in row
+    assert r"\begin{bmatrix} 2 & 1 \\ 2 & 3 \end{bmatrix}" in col
+    assert r"W^{[1]}_{11} x_{1}" in col
+
+
+def test_big_batch_abbreviates_sums_and_folds_tables():
+    p = pages("moons")
+    assert r"\cdots" in p["backward.md"]
+    assert '??? note "δ^[1] for all 400 samples"' in p["backward.md"]
+    assert '??? example "' in p["forward.md"]
+
+
+def test_relu_zeroed_entries_are_named():
+    # golf step 1, layer 1: z = [-0.3, 0.5, 0.5] (from the trace), so z_1 is zeroed
+    trace, _ = rendered("golf")
+    z = trace.steps[0].forward[0].z[0]
+    dead = [j for j, r in enumerate(z) if r.value <= 0]
+    assert dead
+    text = pages("golf")["forward.md"]
+    for j in dead:
+        assert f"$z^{{[1]}}_{{{j + 1}}}$" in text.split("## Layer 2")[0].split("Not positive:")[1].split("\n")[0]
+
+
+# -- every substituted line re-checks -----------------------------------------------------------
+
+def step_equations(s: Step, st: latex.Style):
+    """(record, equation) for every equation of a step, as the pages print them."""
+    for f in s.forward:
+        for n, (zs, as_) in enumerate(zip(f.z, f.a)):
+            yield from ((r, latex.forward_z(r, f.layer, j, st, n)) for j, r in enumerate(zs))
+            yield from ((r, latex.forward_a(r, f.layer, j, st, n)) for j, r in enumerate(as_))
+    yield from ((r, latex.sample_loss(r, st, n)) for n, r in enumerate(s.losses))
+    yield s.loss, latex.batch_loss(s.loss, st, keep=None)
+    top = len(s.backward)
+    for b in s.backward:
+        for n in range(len(b.dz)):
+            for j, r in enumerate(b.da[n]):
+                yield r, (latex.loss_grad(r, b.layer, j, st, n) if b.layer == top
+                          else latex.input_grad(r, b.layer + 1, j, st, n))
+            for j, r in enumerate(b.deriv[n]):
+                if isinstance(r, tuple):
+                    yield from ((x, latex.act_grad(x, b.layer, k, st, n, j)) for k, x in enumerate(r))
+                else:
+                    yield r, latex.act_grad(r, b.layer, j, st, n)
+            soft = isinstance(b.deriv[n][0], tuple)
+            yield from ((r, latex.delta(r, b.layer, j, st, n, soft)) for j, r in enumerate(b.dz[n]))
+        yield from ((r, latex.weight_grad(r, b.layer, i, j, st)) for i, row in enumerate(b.dW)
+                    for j, r in enumerate(row))
+        yield from ((r, latex.bias_grad(r, b.layer, j, st)) for j, r in enumerate(b.db or ()))
+    for u in s.update:
+        yield from ((r, latex.weight_update(r, u.layer, i, j, st)) for i, row in enumerate(u.W)
+                    for j, r in enumerate(row))
+        yield from ((r, latex.bias_update(r, u.layer, j, st)) for j, r in enumerate(u.b or ()))
+
+
+def operands(rec):
+    for name in ("terms", "items", "args"):
+        if hasattr(rec, name):
+            for x in getattr(rec, name):
+                yield from (x if isinstance(x, tuple) else (x,))
+    if hasattr(rec, "offset") and rec.offset is not None:
+        yield rec.offset
+    for name in ("old", "rate", "grad"):
+        if hasattr(rec, name):
+            yield getattr(rec, name)
+
+
+@pytest.mark.parametrize("name", ["candy-bar", "golf", "gaussian"])
+@pytest.mark.parametrize("rounding", ["exact", "hand"])
+def test_every_substituted_number_rechecks(name, rounding):
+    spec = spec_mod.load(ROOT / "examples" / f"{name}.yaml").with_display(rounding=rounding)
+    spec = spec.with_training(exact_steps=min(spec.training.exact_steps, 2))
+    trace = engine.run(spec)
+    d, hand = spec.display.decimals, rounding == "hand"
+    count = 0
+    for s in trace.steps:
+        st = latex.Style.of(spec, batch=len(s.batch))
+        for rec, eq in step_equations(s, st):
+            places = operand_places(rec, d, hand)
+            assert rechecks(rec, places, d, hand)
+            shown = show(rec.value, d, rec.rounded)
+            assert eq.result == shown.text and eq.relation == latex.relation(shown)
+            body = " ".join(eq.numbers)
+            for x in operands(rec) if eq.numbers else ():  # (a constant like loss′ = −1 has none)
+                assert show(x, places).text.lstrip("-") in body, (eq, x)  # "+ (-3)" is written "- 3"
+            count += 1
+    assert count > 20
+
+
+# -- escaping ----------------------------------------------------------------------------------
+
+def nasty_spec():
+    src = (ROOT / "examples" / "candy-bar.yaml").read_text()
+    src = src.replace("title: Candy bar price", "title: " + repr(NASTY).replace("\\\\", "\\"))
+    src = src.replace("inputs: [quarters, nickels]", "inputs: ['a_b%', '<b>*x*</b>']")
+    src = src.replace("outputs: [price]", "outputs: ['$y$ & `z`']")
+    spec = spec_mod.parse(spec_mod.read_yaml(src))
+    assert spec.title == NASTY
+    return spec
+
+
+def test_spec_text_is_escaped_everywhere():
+    spec = nasty_spec()
+    trace = engine.run(spec)
+    r = render.render_example(trace, check.check(trace), "nasty")
+    for p in r.pages:
+        html = to_html(p.markdown)
+        assert "<script" not in html and "<b>" not in html and "href=\"javascript" not in html, p.path
+        if p.path == "index.md":
+            assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 50% _x_ \\href{javascript:alert(1)}{x} ../../etc" in (
+                html.replace("&#92;", "\\").replace("&#95;", "_").replace("&#40;", "(").replace("&#41;", ")")
+                .replace("&#123;", "{").replace("&#125;", "}").replace("&#58;", ":"))
+            assert "a_b%" in html.replace("&#95;", "_")
+            assert "&#36;y&#36; &amp; &#96;z&#96;" in html  # an output name with $…$ and backticks
+    svg = next(a.data.decode() for a in r.assets if a.path == "network.svg")
+    assert "<script" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;*x*&lt;/b&gt;" in svg
+
+
+def test_latex_text_escaping():
+    assert latex.escape_text(r"a_b% \ {x} ^ & # $ ~") == (
+        r"a\_b\% \textbackslash{} \{x\} \textasciicircum{} \& \# \$ \textasciitilde{}")
+    assert latex.text(NASTY).count(r"\href") == 0
+
+
+def test_markdown_and_xml_escaping():
+    assert escape_md("*a* _b_ [c](d) `e` $f$ | <g>") == (
+        "&#42;a&#42; &#95;b&#95; &#91;c&#93;&#40;d&#41; &#96;e&#96; &#36;f&#36; &#124; &lt;g&gt;")
+    assert escape_xml("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+
+
+# -- the rules table (sympy) ---------------------------------------------------------------------
+
+def test_activation_rules_are_the_derivatives():
+    z, a = sympy.symbols("z a")
+    for name, (value, deriv) in latex.ACTIVATION_RULES.items():
+        if isinstance(value, sympy.Piecewise):
+            for (v, _), (d, _) in zip(value.args, deriv.args):
+                assert sympy.simplify(sympy.diff(v, z) - d) == 0, name
+        else:
+            assert sympy.simplify(sympy.diff(value, z) - deriv.subs(a, value)) == 0, name
+
+
+@pytest.mark.parametrize("name", ["difference", "mse", "half_sse", "bce", "cce"])
+def test_loss_rules_are_the_derivatives(name):
+    y, h = sympy.symbols("y yhat")
+    value, deriv = latex.loss_rules(name, y, h)
+    assert sympy.simplify(sympy.diff(value, h) - deriv) == 0
