@@ -1,0 +1,228 @@
+"""The site: a real ``mkdocs build --strict`` inspected as HTML, the generator's safety
+rules, and ``handcalc build``.  Golden numbers are seed 003's candy-bar example."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from sitebuild import BIN, ROOT, Links, built_site, mkdocs, page_dir
+
+from handcalc import sitegen
+from handcalc import spec as spec_mod
+from handcalc.errors import SpecError
+
+EXAMPLES = ROOT / "examples"
+SLUGS = {p.stem: spec_mod.load(p) for p in sorted(EXAMPLES.glob("*.yaml"))}
+TRAINING_PAGES = ["forward", "loss", "backward", "update", "training", "check"]
+HOSTILE = r"<script>alert(1)</script> & 50% _x_ \href{javascript:alert(1)}{x} ../../etc"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    return built_site()
+
+
+def html_of(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def expected_pages(slug: str) -> list[str]:
+    return TRAINING_PAGES if SLUGS[slug].trains else ["forward", "check"]
+
+
+# ---------------------------------------------------------------------------
+# the built site
+
+
+def test_every_example_has_its_pages(site: Path) -> None:
+    listing = Links(html_of(site / "examples" / "index.html"))
+    for slug in SLUGS:
+        assert (site / "examples" / slug / "index.html").is_file()
+        for name in expected_pages(slug):
+            assert (site / "examples" / slug / name / "index.html").is_file(), (slug, name)
+        assert any(h.rstrip("/").endswith(f"{slug}") for h in listing.hrefs), f"examples/index lists no {slug}"
+
+
+def test_example_pages_link_to_each_other(site: Path) -> None:
+    for slug in SLUGS:
+        folder = site / "examples" / slug
+        pages = [folder / "index.html"] + [folder / n / "index.html" for n in expected_pages(slug)]
+        for page in pages:
+            links = Links(html_of(page))
+            reached = {page_dir(site, h, page) for h in links.pages}
+            assert reached | {page} == set(pages), f"{page} page list: {links.pages}"
+            navigated = {page_dir(site, h, page) for h in links.hrefs if not h.startswith(("http", "#"))}
+            assert set(pages) <= navigated | {page}, f"{page}: the sidebar misses pages of {slug}"
+
+
+def test_candy_bar_shows_seed_003_numbers(site: Path) -> None:
+    def numbers(page: str) -> set[str]:
+        text = html_of(site / "examples" / "candy-bar" / page / "index.html")
+        return set(re.findall(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])", text))
+
+    assert {"17", "29", "12"} <= numbers("forward")
+    assert "-2.5" in numbers("backward")  # ∂L/∂W[1]_11 (seed 003)
+    assert {"0.67", "0.29"} <= numbers("update")  # new W[2] (seed 003)
+
+
+def test_katex_comes_from_the_site(site: Path) -> None:
+    for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts/KaTeX_Main-Regular.woff2"):
+        assert (site / "assets" / "katex" / name).is_file(), name
+    css = html_of(site / "assets" / "katex" / "katex.min.css")
+    for font in re.findall(r"url\(([^)]+)\)", css):
+        assert (site / "assets" / "katex" / font.strip("'\"")).is_file(), font
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 30
+    for page in pages:
+        links = Links(html_of(page))
+        srcs = [u for _, u in links.resources]
+        remote = [u for u in srcs if re.match(r"(https?:)?//", u)]
+        assert not remote, f"{page} loads {remote}"
+        if page.name != "404.html":
+            assert any(u.endswith("assets/katex/katex.min.js") for u in srcs), page
+            assert any(u.endswith("assets/katex-init.js") for u in srcs), page
+    for css_file in site.rglob("*.css"):
+        assert not re.search(r"(@import|url\()\s*['\"]?(https?:)?//", html_of(css_file)), css_file
+
+
+def test_hand_written_pages_are_in_the_nav(site: Path) -> None:
+    home = Links(html_of(site / "index.html"))
+    for target in ("concepts", "notation", "regenerate", "reference/spec", "reference/cli", "examples"):
+        assert (site / target / "index.html").is_file(), target
+        assert any(h.rstrip("/").endswith(target) for h in home.hrefs), target
+
+
+# ---------------------------------------------------------------------------
+# hostile text and bad specs, through the generator and through MkDocs
+
+
+def hostile_project(tmp_path: Path) -> Path:
+    """A small project: one example with hostile text in its title, description, input
+    names and file name, and a stale copy of generated pages on disk."""
+    data = yaml.safe_load((EXAMPLES / "candy-bar.yaml").read_text(encoding="utf-8"))
+    data.update(title=HOSTILE, description=HOSTILE, inputs=["<b>q</b>", "$x$ & 50%"])
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "..Evil <x> & 50%.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    docs = tmp_path / "docs"
+    (docs / "examples" / "stale").mkdir(parents=True)
+    (docs / "examples" / sitegen.MARKER).write_text("")
+    (docs / "examples" / "stale" / "index.md").write_text("# stale\n")
+    (docs / "index.md").write_text("# Home\n\nSee the [examples](examples/index.md).\n")
+    config = {
+        "site_name": "hostile", "docs_dir": "docs", "strict": True,
+        "theme": {"name": "material", "font": False},
+        "plugins": ["search", {"handcalc": {"examples": "examples", "katex": str(ROOT / "node_modules/katex/dist")}}],
+        "nav": [{"Home": "index.md"}, {"Examples": "examples/index.md"}],
+        "markdown_extensions": yaml.safe_load((ROOT / "mkdocs.yml").read_text())["markdown_extensions"],
+        "extra_javascript": ["assets/katex-init.js", "assets/katex/katex.min.js"],
+    }
+    (docs / "assets").mkdir()
+    shutil.copy(ROOT / "docs/assets/katex-init.js", docs / "assets")
+    (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return tmp_path
+
+
+def test_slugs_are_safe() -> None:
+    assert sitegen.slugify("Candy Bar_2") == "candy-bar-2"
+    assert sitegen.slugify("../../etc/passwd") == "etc-passwd"
+    assert sitegen.slugify("..Evil <x> & 50%") == "evil-x-50"
+    for bad in ("../x", "/etc", "a/../../b", "", ".", "a\\b"):
+        with pytest.raises(ValueError):
+            sitegen.safe_relative(bad, "test")
+
+
+def test_hostile_text_is_written_literally_by_the_generator(tmp_path: Path) -> None:
+    project = hostile_project(tmp_path)
+    collected = sitegen.collect(project / "examples")
+    assert [c.slug for c in collected] == ["evil-x-50"]
+    written = sitegen.write(sitegen.site_files(collected), project / "docs")
+    folder = (project / "docs" / "examples").resolve()
+    assert all(folder in p.resolve().parents for p in written)
+    assert not (project / "docs" / "examples" / "stale").exists()
+    assert sorted(p.name for p in project.rglob("*") if "etc" in p.name) == []
+    for page in (folder / "evil-x-50").glob("*.md"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>" not in text and "\\href" not in text, page.name
+
+
+def test_hostile_text_is_shown_literally_in_the_site(tmp_path: Path) -> None:
+    project = hostile_project(tmp_path)
+    done = mkdocs("build", "--strict", "-d", str(project / "site"), cwd=project)
+    assert done.returncode == 0, done.stderr
+    site = project / "site"
+    assert not (site / "examples" / "stale").exists()  # the in-memory pages replace the on-disk copy
+    outside = [p for p in tmp_path.rglob("*") if not p.resolve().is_relative_to(tmp_path.resolve())]
+    assert not outside
+    overview = site / "examples" / "evil-x-50" / "index.html"
+    for page in [overview, *site.glob("examples/evil-x-50/*/index.html"), site / "examples" / "index.html"]:
+        raw = html_of(page)
+        assert "<script>alert" not in raw and not re.search(r"(href|src)=[\"']?javascript", raw, re.I), page
+        links = Links(raw)
+        assert not [h for h in links.hrefs if h.lower().startswith("javascript")], page
+    text = " ".join(" ".join(Links(html_of(overview)).text).split())
+    assert HOSTILE in text  # the title (and description) appear literally
+    assert "<b>q</b>" in text
+
+
+def test_bad_spec_names_file_and_field(tmp_path: Path) -> None:
+    project = hostile_project(tmp_path)
+    bad = project / "examples" / "broken.yaml"
+    data = yaml.safe_load((EXAMPLES / "candy-bar.yaml").read_text(encoding="utf-8"))
+    data["layers"][0]["weights"] = [[2, 2, 9], [1, 3]]
+    bad.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(SpecError, match=r"broken\.yaml: layers\[0\]\.weights"):
+        sitegen.collect(project / "examples")
+    done = mkdocs("build", "-d", str(project / "site"), cwd=project)
+    assert done.returncode != 0
+    assert re.search(r"broken\.yaml: layers\[0\]\.weights", done.stderr), done.stderr
+    assert "Traceback" not in done.stderr
+    cli = subprocess.run([str(BIN / "handcalc"), "build", "--examples", str(project / "examples"),
+                          "--docs", str(project / "docs"), "--no-katex"], capture_output=True, text=True)
+    assert cli.returncode == 2
+    assert re.search(r"^handcalc: .*broken\.yaml: layers\[0\]\.weights: ", cli.stderr), cli.stderr
+    assert "Traceback" not in cli.stderr
+
+
+# ---------------------------------------------------------------------------
+# handcalc build
+
+
+def test_handcalc_build_writes_the_pages(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    shutil.copy(EXAMPLES / "candy-bar.yaml", examples)
+    shutil.copy(EXAMPLES / "seven-layer.yaml", examples)
+    docs = tmp_path / "docs"
+    (docs / "reference").mkdir(parents=True)
+    (docs / "reference" / "spec.md").write_text("# mine\n")
+    args = [sys.executable, "-m", "handcalc.cli", "build", "--examples", str(examples), "--docs", str(docs),
+            "--katex", str(ROOT / "node_modules/katex/dist")]
+    done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    out = docs / "examples"
+    assert "# Worked examples" in (out / "index.md").read_text(encoding="utf-8")
+    for name in ["index", *TRAINING_PAGES]:
+        assert (out / "candy-bar" / f"{name}.md").is_file(), name
+    assert (out / "candy-bar" / "network.svg").is_file()
+    assert sorted(p.stem for p in (out / "seven-layer").glob("*.md")) == ["check", "forward", "index"]
+    assert (docs / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
+    assert (docs / "reference" / "spec.md").read_text() == "# mine\n"  # hand-written pages untouched
+    (examples / "seven-layer.yaml").unlink()
+    assert subprocess.run(args, capture_output=True, text=True, cwd=ROOT).returncode == 0
+    assert not (out / "seven-layer").exists()  # the generated folder is replaced, not merged
+    # a folder the generator did not write is never cleared
+    (docs / "mine").mkdir()
+    (docs / "mine" / "notes.md").write_text("# notes\n")
+    refused = subprocess.run(args + ["--folder", "mine"], capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and "did not write" in refused.stderr
+    assert (docs / "mine" / "notes.md").is_file()
+    escape = subprocess.run(args + ["--folder", "../out"], capture_output=True, text=True, cwd=ROOT)
+    assert escape.returncode == 2 and not (tmp_path / "out").exists()
