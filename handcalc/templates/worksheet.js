@@ -6,29 +6,31 @@
     var tex = el.textContent;
     try {
       katex.render(tex, el, { displayMode: el.classList.contains("display"), throwOnError: true,
-                              fleqn: true, output: "html" });
+                              fleqn: true, output: "html",
+                              trust: function (c) { return c.command === "\\htmlClass"; } });
     } catch (e) {
       errors.push(String(e.message || e));
       el.classList.add("ws-error");
     }
   });
+  function wide(el, right) {
+    return el.scrollWidth > el.clientWidth + 2 || el.getBoundingClientRect().right > right + 2;
+  }
   function fit() {
-    var shrunk = 0;
+    var right = document.body.getBoundingClientRect().right;
     document.querySelectorAll(".math.display").forEach(function (el) {
       el.style.fontSize = "";
-      for (var i = 0; i < 6 && el.scrollWidth > el.clientWidth + 1; i++) {
-        var scale = Math.max(0.5, (el.clientWidth / el.scrollWidth) * 0.98);
+      for (var i = 0; i < 6 && wide(el, right); i++) {
+        var box = el.getBoundingClientRect();
+        var room = Math.min(el.clientWidth, right - box.left);
+        var scale = Math.max(0.5, (room / el.scrollWidth) * 0.98);
         el.style.fontSize = ((parseFloat(el.style.fontSize) || 1) * scale).toFixed(3) + "em";
-        shrunk++;
       }
     });
-    return shrunk;
   }
   function overflowing() {
-    var bad = 0, width = document.body.getBoundingClientRect().right;
-    document.querySelectorAll(".math.display").forEach(function (el) {
-      if (el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > width + 1) bad++;
-    });
+    var bad = 0, right = document.body.getBoundingClientRect().right;
+    document.querySelectorAll(".math.display").forEach(function (el) { if (wide(el, right)) bad++; });
     return bad;
   }
   window.worksheetFit = function () { fit(); return overflowing(); };
