@@ -150,5 +150,67 @@ def build(examples_dir: Path, docs_dir: Path, folder: str, katex_dir: Path, no_k
     click.echo(f"wrote {len(written)} files ({n} example{'' if n == 1 else 's'}) into {docs_dir / folder}")
 
 
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for the worksheets and keys (created if needed).")
+@click.option("--scope", type=click.Choice(["forward", "loss", "step"]), default=None,
+              help="forward pass | forward + loss | one full training step (default: the most the spec allows).")
+@click.option("--variants", type=click.IntRange(1, 500), default=None,
+              help="Make N variants with fresh weights, each with its own key, plus one combined key.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Base seed the variants' weights are drawn from (reproducible).")
+@click.option("--integers", is_flag=True, help="Variants: small whole-number weights (no calculator needed).")
+@click.option("--weight-decimals", type=click.IntRange(0, 6), default=None,
+              help="Variants: decimals of each drawn weight (default: the spec's init.decimals).")
+@click.option("--inputs", is_flag=True, help="Variants: draw the training inputs again too.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@display_options
+def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, seed: int, integers: bool,
+              weight_decimals: int | None, inputs: bool, paper: str, fmt: str, force: bool, rounding: str | None,
+              decimals: int | None) -> None:
+    """Write a printable worksheet of SPEC (a blank box for every result) and its answer key.
+
+    Results are rounded by hand to 2 decimals unless --rounding/--decimals say otherwise.
+    Exits 2 for a bad request, 1 when PDFs cannot be made (the HTML is still written)."""
+    from tqdm import tqdm
+
+    from . import pdf
+    from . import worksheet as ws_mod
+    from .worksheet_pages import Clash, documents, pdf_count, slug, write
+
+    with _user_errors():
+        if variants is None and (integers or inputs or weight_decimals is not None):
+            raise SpecError("--integers/--inputs/--weight-decimals", "only apply with --variants N")
+        s = spec_mod.load(spec)
+        bar = tqdm(total=variants or 1, desc="variants", unit="variant", disable=(variants or 0) < 3 or None,
+                   file=sys.stderr, leave=False)
+        with bar:
+            if variants is None:
+                sheets = [ws_mod.make(s, scope, rounding, decimals, where=spec)]
+            else:
+                sheets = ws_mod.make_variants(s, variants, seed, scope, integers=integers or None,
+                                              weight_decimals=weight_decimals, inputs=inputs, rounding=rounding,
+                                              decimals=decimals, where=spec, progress=bar.update)
+    docs = documents(sheets, slug(Path(spec).stem))
+    try:
+        with tqdm(total=pdf_count(docs) if fmt == "pdf" else 0, desc="PDFs", unit="pdf", file=sys.stderr,
+                  disable=(variants or 0) < 3 or None, leave=False) as bar:
+            files = write(docs, output, fmt, paper, force, progress=bar.update)
+    except Clash as exc:
+        click.echo(f"handcalc: {exc}", err=True)
+        sys.exit(2)
+    except pdf.PdfError as exc:
+        click.echo(f"handcalc: wrote the HTML into {output}, but no PDF: {exc}", err=True)
+        sys.exit(1)
+    sheet = sheets[0]
+    what = f"{len(sheets)} variants" if variants else "a worksheet"
+    click.echo(f"{what} of {s.title!r} ({ws_mod.SCOPE_TITLES[sheet.scope]}, {len(sheet.lines)} results"
+               f"{f', rounded to {sheet.decimals} decimals' if sheet.hand else ''}): "
+               f"{sum(1 for f in files if f.suffix == '.' + fmt)} {fmt.upper()} files in {output}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
