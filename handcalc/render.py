@@ -191,7 +191,8 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
         p = max(latex.places_of(r, st) for r in f.z[s])
         x_txt = [latex.number(x, p) for x in f.inputs[s]]
         w_txt = latex.oriented([[latex.number(w, p) for w in r] for r in f.W], st)
-        b_txt = "" if f.b is None else " + " + vec_tex([latex.number(x, p) for x in f.b], st)
+        b_txt = ("" if f.b is None else " " + latex.addend(f.b[0], p) if len(f.b) == 1
+                 else " + " + vec_tex([latex.number(x, p) for x in f.b], st))
         subst = (f"{vec_tex(x_txt, st)} {bmatrix(w_txt)}" if st.notation == "row"
                  else f"{bmatrix(w_txt)} {vec_tex(x_txt, st)}") + b_txt
         rel = r"\approx" if z_approx else "="
@@ -380,7 +381,18 @@ def update_page(c: Ctx, step: Step) -> dict:
             eqs = [latex.bias_update(r, l, j, st) for j, r in enumerate(u.b)]
             b_txt, b_approx = latex.record_values(u.b, st)
             parts.append(expansions(eqs, "biases", small))
-            parts.append(matrix_eq(rf"b^{{[{l}]}}_{{\text{{new}}}}", latex.vector(b_txt, st), b_approx))
+            if small:
+                p = max(latex.places_of(r, st) for r in u.b)
+                o = [latex.number(r.old, p) for r in u.b]
+                g = [latex.number(r.grad, p) for r in u.b]
+                rel = r"\approx" if b_approx else "="
+                parts.append(math(latex.aligned([
+                    rf"b^{{[{l}]}}_{{\text{{new}}}} &= b^{{[{l}]}} - \eta\,{latex.grad(f'b^{{[{l}]}}')}",
+                    rf"&= {vec_tex(o, st)} - {latex.number(u.b[0].rate, p)}"
+                    + (rf" \cdot {latex.factor(u.b[0].grad, p)}" if len(u.b) == 1 else f" {vec_tex(g, st)}"),
+                    rf"&{rel} {vec_tex(b_txt, st)}"])))
+            else:
+                parts.append(matrix_eq(rf"b^{{[{l}]}}_{{\text{{new}}}}", latex.vector(b_txt, st), b_approx))
         sections.append({"title": f"Layer {l}", "body": "\n\n".join(parts)})
     return {"sections": sections, "eta": show(Num(c.spec.learning_rate), st.decimals).text}
 
