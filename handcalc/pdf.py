@@ -39,7 +39,7 @@ class PdfError(Exception):
 class Output:
     pdf: Path
     mode: str | None  # class set on <body> before printing ("worksheet" hides the answers), None: as loaded
-    footer: str  # plain text, written at the foot of every page with the page number
+    footer: str  # plain text, written at the foot of every page with the page number (and the PDF's title)
 
 
 @dataclass(frozen=True)
@@ -108,8 +108,8 @@ async def _print_one(page, job: Job, paper: str, progress: Callable[[int], None]
     if errors:
         raise PdfError(f"{job.html}: KaTeX could not typeset {len(errors)} formula(s): {errors[0]}")
     for out in job.outputs:
-        if out.mode:
-            await page.evaluate("mode => { document.body.className = mode; }", out.mode)
+        await page.evaluate("([mode, title]) => { if (mode) document.body.className = mode; document.title = title; }",
+                            [out.mode, out.footer])
         over = await page.evaluate("window.worksheetFit()")
         if over:
             raise PdfError(f"{job.html}: {over} formula(s) are wider than the page even when shrunk")

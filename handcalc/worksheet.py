@@ -62,8 +62,9 @@ class Line:
 
     number: int
     lhs: str  # LaTeX symbol of the result
-    blank: str  # LaTeX ``aligned`` body, the result replaced by an empty box
+    blank: str  # LaTeX ``aligned`` block, the result replaced by an empty box
     filled: str  # the same with the result in the box
+    marked: str  # filled, the result marked so that printing can hide it (see :func:`answer_box`)
     answer: Shown
     record: Record
     operands: tuple[str, ...]  # the given numbers written on the line (as text)
@@ -205,12 +206,14 @@ class Builder:
             eq = replace(eq, numbers=())
         answer = show(rec.value, self.style.decimals, rec.rounded)
         blank = replace(eq, result=answer_box(self.box_em), relation=latex.relation(answer))
-        filled = replace(eq, result=answer_box(self.box_em, answer.text), relation=latex.relation(answer))
+        rel = latex.relation(answer)
+        filled = replace(eq, result=answer_box(self.box_em, answer.text), relation=rel)
+        marked = replace(eq, result=answer_box(self.box_em, answer.text, marked=True), relation=rel)
         places = latex.places_of(rec, self.style)
         given = tuple(show(x, places).text for x, d in zip(_operands(rec), derived) if d is None)
         self.count += 1
-        return Line(self.count, eq.lhs, latex.aligned(blank.rows(PER_LINE)), latex.aligned(filled.rows(PER_LINE)),
-                    answer, rec, given)
+        rows = [latex.aligned(e.rows(PER_LINE)) for e in (blank, filled, marked)]
+        return Line(self.count, eq.lhs, *rows, answer, rec, given)
 
 
 def _forward_groups(b: Builder, layers: Sequence[ForwardLayer], spec: Spec) -> list[Group]:
@@ -360,11 +363,14 @@ def _givens(spec: Spec, trace: Trace, st: Style, scope: str) -> tuple[Given, ...
 # the worksheet
 
 
-def answer_box(width_em: float, answer: str = "") -> str:
+def answer_box(width_em: float, answer: str = "", marked: bool = False) -> str:
     """An answer box ``width_em`` wide (the same width filled or blank, so the key's pages
-    break where the worksheet's do); the answer stands at its left, in a ``ws-answer`` span
-    (printing can hide it to make the worksheet from the key's page)."""
-    inner = r"\mathrlap{\htmlClass{ws-answer}{" + answer + "}}" if answer else ""
+    break where the worksheet's do); the answer stands at its left.  ``marked`` wraps it in
+    ``\\htmlClass{ws-answer}`` (KaTeX with ``trust`` for that command) so that printing can
+    hide it and make the worksheet from the key's page."""
+    inner = ""
+    if answer:
+        inner = r"\mathrlap{" + (r"\htmlClass{ws-answer}{" + answer + "}" if marked else answer) + "}"
     return r"\boxed{\rule[-0.45em]{0pt}{1.6em}\," + inner + r"\hspace{" + f"{width_em:.1f}" + "em}}"
 
 

@@ -1,0 +1,273 @@
+"""Worksheets and answer keys: content, variants, HTML, PDF (headless Chromium), CLI, site pages.
+
+Every expected number is taken from the worksheet's trace through ``display.show``; the
+PDF tests read the printed text back with ``pdftotext``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec
+
+from handcalc import check, pdf
+from handcalc import worksheet as W
+from handcalc import worksheet_pages as P
+from handcalc.cli import main
+from handcalc.display import show
+from handcalc.errors import SpecError
+from handcalc.spec import parse
+from handcalc.variants import variant
+
+NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?")
+HOSTILE = r"<script>alert(1)</script> & 50% _x_ \href{javascript:alert(1)}{x} ../../etc"
+
+
+def numbers_in(text: str) -> Counter:
+    """Number tokens of a text, KaTeX's minus sign read as '-'."""
+    return Counter(NUMBER.findall(text.replace("\u2212", "-")))
+
+
+def given_texts(ws: W.Worksheet) -> set[str]:
+    """Every number the worksheet gives: operands written on the lines and the givens' entries."""
+    out = {t for ln in ws.lines for t in ln.operands}
+    for g in ws.givens:
+        for b in g.blocks:
+            out |= set(NUMBER.findall(b))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# content
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_every_example_key_passes_check_with_hand_rounding(name):
+    ws = W.make(example_spec(name), where=name)
+    assert ws.hand and ws.decimals == 2
+    assert ws.trace.spec.display.rounding == "hand"
+    report = check.check(ws.trace)
+    assert report.ok, report.summary()
+    assert report.equations >= len(ws.lines)
+
+
+def test_scopes_cover_the_step_in_order():
+    spec = example_spec("golf")
+    forward, loss, step = (W.make(spec, s) for s in ("forward", "loss", "step"))
+    assert [p.key for p in step.parts] == ["forward", "loss", "backward", "update"]
+    assert [p.key for p in loss.parts] == ["forward", "loss"]
+    assert [p.key for p in forward.parts] == ["forward"]
+    n_forward = sum(2 * lay.units for lay in spec.layers)  # z and a of every unit
+    assert len(forward.lines) == n_forward
+    assert len(loss.lines) == n_forward + 1
+    params = sum(len(lay.weights) * lay.units + lay.units for lay in spec.layers)
+    update = step.parts[-1].lines
+    assert len(update) == params
+    assert [ln.number for ln in step.lines] == list(range(1, len(step.lines) + 1))
+
+
+def test_worksheet_lines_give_no_answer_away():
+    ws = W.make(example_spec("golf"))
+    for ln in ws.lines:
+        assert r"\mathrlap" not in ln.blank  # the box is empty
+        assert ln.answer.text in ln.filled
+        # derived operands are symbols: the numbers written on a line are only the given ones
+        assert set(NUMBER.findall(ln.blank)) <= set(NUMBER.findall(ln.filled))
+    gives = given_texts(ws)
+    for ln in ws.lines:
+        if ln.answer.text not in gives:
+            later = [m for m in ws.lines if m.number > ln.number]
+            assert all(ln.answer.text not in NUMBER.findall(m.blank) for m in later), ln.number
+
+
+def test_forward_only_and_large_batch_are_refused_with_a_clear_message():
+    with pytest.raises(SpecError, match="forward pass"):
+        W.make(example_spec("seven-layer"), "step")
+    with pytest.raises(SpecError, match="400 samples"):
+        W.make(example_spec("moons"), "step")
+    assert W.default_scope(example_spec("moons")) == "loss"
+    assert W.default_scope(example_spec("seven-layer")) == "forward"
+    moons = W.make(example_spec("moons"))
+    assert moons.samples == 1  # the first sample of the first step
+
+
+def test_display_overrides_are_kept():
+    ws = W.make(example_spec("golf"), "forward", rounding="exact", decimals=4)
+    assert not ws.hand and ws.decimals == 4
+    assert check.check(ws.trace).ok
+
+
+# ---------------------------------------------------------------------------
+# variants
+
+
+def test_variants_differ_are_reproducible_and_each_key_checks():
+    spec = example_spec("golf")
+    first = W.make_variants(spec, 4, seed=1)
+    again = W.make_variants(spec, 4, seed=1)
+    other = W.make_variants(spec, 4, seed=2)
+    keys = [[ln.answer.text for ln in ws.lines] for ws in first]
+    assert keys == [[ln.answer.text for ln in ws.lines] for ws in again]
+    assert [ws.variant for ws in first] == ["1-1", "1-2", "1-3", "1-4"]
+    assert len({W._fingerprint(ws) for ws in first}) == 4
+    assert {W._fingerprint(ws) for ws in first}.isdisjoint({W._fingerprint(ws) for ws in other})
+    for ws in first:
+        assert check.check(ws.trace).ok
+        # the variant's weights are exactly those variants.variant draws from its seed
+        drawn = parse(variant(spec, ws.weight_seed))
+        assert [lay.weights for lay in drawn.layers] == [lay.weights for lay in ws.trace.spec.layers]
+
+
+def test_integer_variants_with_new_inputs():
+    spec = example_spec("candy-bar")
+    sheets = W.make_variants(spec, 3, seed=5, integers=True, inputs=True)
+    for ws in sheets:
+        assert check.check(ws.trace).ok
+        for lay in ws.trace.spec.layers:
+            assert all(w.denominator == 1 for row in lay.weights for w in row)
+    assert len({W._fingerprint(ws) for ws in sheets}) == 3
+
+
+# ---------------------------------------------------------------------------
+# HTML
+
+
+def test_html_escapes_spec_text_and_the_worksheet_file_holds_no_answers():
+    spec = example_spec("candy-bar")
+    raw = dict(spec.raw, title=HOSTILE, inputs=["<b>q</b>", "n_&_%"])
+    ws = W.make(parse(raw))
+    for key in (False, True):
+        html = P.html_document([ws], key)
+        assert "<script>alert" not in html and "<b>q</b>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 50% _x_ \\href{javascript:alert(1)}{x} ../../etc" in html
+    sheet = P.html_document([ws], False)
+    assert "htmlClass{ws-answer}" not in sheet and "mathrlap" not in sheet
+    key = P.html_document([ws], True)
+    assert all(ln.answer.text in key for ln in ws.lines)
+    md = P.markdown(ws, False)
+    assert "<script>" not in md and "&lt;script&gt;alert" in md and "&#92;href" in md
+
+
+def test_cli_html_single_and_refusal_to_overwrite(tmp_path):
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / "candy-bar.yaml"), "-o", str(out), "--format", "html"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.glob("*.html")) == ["candy-bar-key.html", "candy-bar-worksheet.html"]
+    assert (out / "katex" / "katex.min.js").is_file()
+    r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / "candy-bar.yaml"), "-o", str(out), "--format", "html"])
+    assert r.exit_code == 2 and "--force" in r.output
+    r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / "candy-bar.yaml"), "-o", str(out), "--format", "html",
+                                  "--force"])
+    assert r.exit_code == 0, r.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--integers"], "only apply with --variants"),
+    (["--scope", "step", "--variants", "2"], "forward pass"),
+])
+def test_cli_bad_requests_exit_2(tmp_path, args, message):
+    name = "seven-layer" if "step" in args else "golf"
+    r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / f"{name}.yaml"), "-o", str(tmp_path), *args])
+    assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output
+
+
+def test_cli_variants_html(tmp_path):
+    r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / "golf.yaml"), "--variants", "3", "--seed", "7",
+                                  "-o", str(tmp_path), "--format", "html"])
+    assert r.exit_code == 0, r.output
+    names = sorted(p.name for p in tmp_path.glob("*.html"))
+    per_variant = [f"golf-v7-{k}-{kind}.html" for k in (1, 2, 3) for kind in ("key", "worksheet")]
+    assert names == ["golf-keys.html"] + per_variant
+    for k in (1, 2, 3):
+        for kind in ("key", "worksheet"):
+            assert f"Variant 7-{k}" in (tmp_path / f"golf-v7-{k}-{kind}.html").read_text()
+
+
+# ---------------------------------------------------------------------------
+# PDF (headless Chromium; installed by scripts/setup.sh)
+
+
+def pdftext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory) -> tuple[Path, list[W.Worksheet], W.Worksheet]:
+    out = tmp_path_factory.mktemp("worksheets")
+    assert not pdf.missing(), pdf.missing()
+    single = W.make(example_spec("golf"))
+    sheets = W.make_variants(example_spec("golf"), 2, seed=3)
+    docs = P.documents([single], "golf") + P.documents(sheets, "golf")
+    P.write(docs, out, "pdf", "a4")
+    return out, sheets, single
+
+
+@pytest.mark.browser
+def test_pdfs_hold_formulas_and_only_the_key_holds_answers(printed):
+    out, sheets, single = printed
+    for ws, stem in [(single, "golf")] + [(v, f"golf-v{v.variant}") for v in sheets]:
+        sheet, key = pdftext(out / f"{stem}-worksheet.pdf"), pdftext(out / f"{stem}-key.pdf")
+        for text in (sheet, key):
+            assert "Play golf today?" in text
+            assert f"Round every result to {ws.decimals} decimals" in text
+            assert "max(0," in text and "Forward pass" in text and "Backward pass" in text and "Update" in text
+            if ws.variant:
+                assert f"Variant {ws.variant}" in text
+        assert "Name" in sheet and "Name" not in key
+        sheet_n, key_n = numbers_in(sheet), numbers_in(key)
+        answers = Counter(show(ln.record.value, ws.decimals).text for ln in ws.lines)
+        # the key holds every answer of the engine; the worksheet is the key less the answers
+        assert key_n - sheet_n >= Counter({a: n for a, n in answers.items() if a not in ("0", "1")})
+        gives = given_texts(ws)
+        structural = {str(k) for k in range(0, len(ws.lines) + 20)}
+        for a in answers:
+            if a not in gives and a not in structural:
+                assert sheet_n[a] == 0, f"answer {a} printed on the worksheet"
+
+
+@pytest.mark.browser
+def test_pdfs_are_a4_and_render(printed, tmp_path):
+    out, sheets, _ = printed
+    info = subprocess.run(["pdfinfo", str(out / "golf-worksheet.pdf")], capture_output=True, text=True).stdout
+    assert "pts (A4)" in info and "worksheet" in info and "answer key" not in info
+    keys = pdftext(out / "golf-keys.pdf")
+    for ws in sheets:
+        assert f"Variant {ws.variant}" in keys
+        assert Counter(NUMBER.findall(keys.replace("\u2212", "-"))) >= Counter(
+            {ln.answer.text: 1 for ln in ws.lines})
+    for stem in ("golf-worksheet", "golf-key", "golf-keys"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out / f"{stem}.pdf"),
+                        str(tmp_path / stem)], check=True)
+        png = next(tmp_path.glob(f"{stem}*.png"))
+        assert png.stat().st_size > 5000
+
+
+@pytest.mark.browser
+def test_letter_paper(tmp_path):
+    ws = W.make(example_spec("candy-bar"), "forward")
+    P.write(P.documents([ws], "candy"), tmp_path, "pdf", "letter")
+    info = subprocess.run(["pdfinfo", str(tmp_path / "candy-key.pdf")], capture_output=True, text=True).stdout
+    assert "612 x 792 pts (letter)" in info
+
+
+# ---------------------------------------------------------------------------
+# the site
+
+
+def test_site_pages_for_each_example():
+    from handcalc import sitegen
+
+    for ex in sitegen.collect(EXAMPLES, producers=(P.site_pages,)):
+        pages = {p.path: p.markdown for p in ex.rendered.pages}
+        assert set(pages) == {"worksheet.md", "answers.md"}
+        assert "\\mathrlap" not in pages["worksheet.md"]
+        assert "(answers.md)" in pages["worksheet.md"] and "(worksheet.md)" in pages["answers.md"]
+        assert "{ .ws-part }" in pages["worksheet.md"]
+        for block in re.findall(r"\$\$\n(.*?)\n\$\$", pages["answers.md"], re.S):
+            assert "\n\n" not in block and "htmlClass" not in block
