@@ -17,8 +17,8 @@ from . import check as check_mod
 from . import engine, export
 from . import spec as spec_mod
 from .errors import SpecError
-from .trace import Trace
 from .numbers import to_decimal_string
+from .trace import Trace
 
 
 @contextmanager

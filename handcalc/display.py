@@ -93,13 +93,13 @@ def rechecks(rec: Record, places: int, decimals: int, hand: bool) -> bool:
 def operand_places(rec: Record, decimals: int, hand: bool) -> int:
     """How many decimals the operands of ``rec`` are written with on a page.
 
-    Hand mode: ``decimals`` (they are already rounded so).  Exact mode: the fewest
-    places, from ``decimals`` up, with which the equation re-checks, so that a reader
-    recomputing it from the page gets the displayed result to within one unit of its
-    last digit (a sum of many rounded terms, or ln near 0, needs a few guard digits).
+    The fewest places, from ``decimals`` up, with which the equation re-checks.  Exact
+    mode: a reader recomputing it from the page gets the displayed result to within one
+    unit of its last digit (a sum of many rounded terms, or ln near 0, needs a few guard
+    digits).  Hand mode: ``decimals``, since results are already rounded so, unless an
+    operand comes straight from the spec with more places (a weight 1/3, a learning
+    rate 0.001); then the extra places it needs, so the equation still re-checks exactly.
     """
-    if hand:
-        return decimals
     for places in range(decimals, decimals + GUARD + 1):
         if rechecks(rec, places, decimals, hand):
             return places

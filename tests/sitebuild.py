@@ -55,7 +55,7 @@ class Links(HTMLParser):
             self._in_pages += 1 if ("hc-pages" in a.get("class", "") or self._in_pages) else 0
         if tag in ("script", "img") and a.get("src"):
             self.resources.append((tag, a["src"]))
-        if tag == "link" and a.get("href"):
+        if tag == "link" and a.get("href") and a.get("rel") != "canonical":  # canonical names, loads nothing
             self.resources.append((tag, a["href"]))
         if tag in ("script", "style"):
             self._skip += 1

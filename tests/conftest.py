@@ -1,0 +1,30 @@
+"""Shared helpers: the shipped examples, and their traces run once per test session."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from handcalc import engine, spec
+from handcalc.trace import Trace
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+EXAMPLE_NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+
+
+def example_spec(name: str, rounding: str | None = None) -> spec.Spec:
+    return spec.load(EXAMPLES / f"{name}.yaml").with_display(rounding=rounding)
+
+
+@cache
+def example_trace(name: str, rounding: str = "exact") -> Trace:
+    """The trace of a shipped example, computed once per session (moons takes seconds)."""
+    return engine.run(example_spec(name, rounding))
+
+
+@pytest.fixture
+def examples_dir() -> Path:
+    return EXAMPLES
