@@ -58,7 +58,7 @@ def display_options(f):
 
 
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the whole trace as one JSON object.")
 @display_options
 def run(spec: str, as_json: bool, rounding: str | None, decimals: int | None) -> None:
@@ -84,7 +84,7 @@ def run(spec: str, as_json: bool, rounding: str | None, decimals: int | None) ->
 
 
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path())
 @click.option("--fd-steps", type=click.IntRange(min=0), default=None,
               help="Compare gradients with finite differences on only the first N steps (default: all).")
 @display_options
@@ -100,7 +100,7 @@ def check(spec: str, fd_steps: int | None, rounding: str | None, decimals: int |
 
 
 @main.command()
-@click.argument("base", type=click.Path(dir_okay=False))
+@click.argument("base", type=click.Path())
 @click.option("--seed", type=click.IntRange(min=0), required=True, help="Seed for the new weights.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="Where to write the new spec.")
@@ -151,7 +151,7 @@ def build(examples_dir: Path, docs_dir: Path, folder: str, katex_dir: Path, no_k
 
 
 @main.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path())
 @click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for the worksheets and keys (created if needed).")
 @click.option("--scope", type=click.Choice(["forward", "loss", "step"]), default=None,

@@ -97,7 +97,7 @@ class Spec:
     display: Display
     description: str = ""
     source: str = ""
-    seed: int = 0  # shuffling seed (init.seed unless training.seed is given)
+    seed: int = 0  # seed of training.shuffle's order: always init.seed (training has no seed key)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -166,6 +166,8 @@ def load(path: str | Path) -> Spec:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError(str(p), "no such file") from None
+    except IsADirectoryError:
+        raise SpecError(str(p), "is a folder, not a spec file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(str(p), f"cannot be read ({exc.__class__.__name__})") from None
     return parse(read_yaml(text, str(p)))
@@ -254,7 +256,7 @@ def vector(v: Any, where: str, length: int | None = None) -> Vector:
     if not isinstance(v, list):
         raise SpecError(where, f"expected a list of numbers, got {_kind(v)}")
     if length is not None and len(v) != length:
-        raise SpecError(where, f"expected {length} numbers, got {len(v)}")
+        raise SpecError(where, f"expected {length} number{'' if length == 1 else 's'}, got {len(v)}")
     return tuple(number(x, f"{where}[{i}]") for i, x in enumerate(v))
 
 
@@ -336,6 +338,8 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
             if not isinstance(w, list) or not w or not all(isinstance(r, list) for r in w):
                 raise SpecError(f"{where}.weights", f"expected a list of lists, got {_kind(w)}")
             fan_in = len(w) if notation == "row" else len(w[0])
+            if fan_in < 1:
+                raise SpecError(f"{where}.weights", "expected at least one input, got none")
             if fan_in > LIMITS["units"]:
                 raise SpecError(f"{where}.weights", f"at most {LIMITS['units']} inputs, got {fan_in}")
         if w is None or w == "random":
@@ -395,6 +399,19 @@ def _data(d: Any, n_in: int, n_out: int, need_y: bool) -> tuple[tuple[Sample, ..
     return train, test
 
 
+def _targets(loss: str | None, train: tuple[Sample, ...], test: tuple[Sample, ...]) -> None:
+    """Cross-entropy targets are probabilities: 0 ≤ y ≤ 1 for bce, y ≥ 0 for cce
+    (any other target makes the loss negative or meaningless)."""
+    if loss not in ("bce", "cce"):
+        return
+    for where, samples in (("data.train", train), ("data.test", test)):
+        for i, s in enumerate(samples):
+            for j, y in enumerate(s.y or ()):
+                if y < 0 or (loss == "bce" and y > 1):
+                    need = "from 0 to 1" if loss == "bce" else "of at least 0"
+                    raise SpecError(f"{where}[{i}].y[{j}]", f"{loss} needs targets {need}, got {y}")
+
+
 def parse(d: Any) -> Spec:
     """Check a loaded YAML document and build the :class:`Spec`."""
     d = _keys(d, "", TOP, {"title", "layers"})
@@ -403,7 +420,12 @@ def parse(d: Any) -> Spec:
         raise SpecError("title", "must not be empty")
     notation = choice(d.get("notation", "row"), "notation", ["row", "column"])
     init = _init(d.get("init"))
-    n_in = len(d["inputs"]) if isinstance(d.get("inputs"), list) else None
+    # written weights fix the input count (and `inputs` is checked against them); else the names do
+    first = d["layers"][0] if isinstance(d["layers"], list) and d["layers"] else None
+    written = isinstance(first, dict) and isinstance(first.get("weights"), list)
+    n_in = len(d["inputs"]) if isinstance(d.get("inputs"), list) and not written else None
+    if n_in == 0:
+        raise SpecError("inputs", "expected at least one name, got none")
     layers = _layers(d["layers"], notation, n_in, init)
     n_inputs, n_outputs = len(layers[0].weights), layers[-1].units
     inputs = names(d["inputs"], "inputs", n_inputs) if "inputs" in d else tuple(f"x{i + 1}" for i in range(n_inputs))
@@ -416,6 +438,7 @@ def parse(d: Any) -> Spec:
     if "data" not in d:
         raise SpecError("data", "required (data.train lists the samples)")
     train, test = _data(d["data"], n_inputs, n_outputs, need_y=loss is not None)
+    _targets(loss, train, test)
     training = _training(d.get("training"), loss, train, layers, n_inputs)
     seed = init.seed
     disp = _keys(d.get("display") or {}, "display", {"decimals", "rounding"})
@@ -435,6 +458,9 @@ def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple
               n_inputs: int) -> Training:
     d = _keys(d or {}, "training", {"epochs", "batch_size", "shuffle", "exact_steps"})
     epochs = integer(d.get("epochs", 1 if loss else 0), "training.epochs", 0, LIMITS["epochs"])
+    if loss and epochs and not train:
+        raise SpecError("data.train", f"no samples to train on: with a loss ({loss}) give at least one "
+                        "training sample, or set training.epochs: 0")
     n = max(len(train), 1)
     bs = integer(d.get("batch_size", 1), "training.batch_size", 1, LIMITS["samples"])
     if bs > n:
