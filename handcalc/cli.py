@@ -117,6 +117,12 @@ def new(base: str, seed: int, output: Path, integers: bool, low: str | None, hig
     with _user_errors():
         s = spec_mod.load(base)
         bounds = {k: spec_mod.number(v, f"--{k}") for k, v in (("low", low), ("high", high)) if v is not None}
+        if bounds or decimals is not None:  # the bounds the variant will draw from must hold a number
+            base = s.init
+            spec_mod.check_init(spec_mod.Init(
+                seed, bounds.get("low", base.low), bounds.get("high", base.high),
+                base.decimals if decimals is None else decimals, integers or base.integers),
+                "--low/--high" + ("" if integers else "/--decimals"), "--low", "--high")
         write_new(s, seed, output, force, integers=integers or None, decimals=decimals, **bounds)
     click.echo(f"wrote {output}")
 

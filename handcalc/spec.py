@@ -23,7 +23,7 @@ import yaml
 from . import datasets
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
-from .numbers import parse_exact
+from .numbers import Num, parse_exact, to_decimal_string
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -288,9 +288,23 @@ TOP = {
 LAYER = {"units", "activation", "weights", "bias", "trainable_bias", "negative_slope"}
 
 
+def check_init(init: Init, where: str = "init", low_name: str = "init.low", high_name: str = "init.high") -> Init:
+    """Refuse bounds no hand-friendly number fits: low above high, or no value of
+    the chosen precision (whole numbers, or ``decimals`` places) between them."""
+    low, high = to_decimal_string(Num(init.low)), to_decimal_string(Num(init.high))
+    if init.low > init.high:
+        raise SpecError(low_name, f"must not exceed {high_name} ({high}), got {low}")
+    step = 1 if init.integers else Fraction(1, 10**init.decimals)
+    if math.floor(init.high / step) < math.ceil(init.low / step):
+        what = "whole number" if init.integers else f"number of {init.decimals} decimal{'s' * (init.decimals != 1)}"
+        raise SpecError(where, f"no {what} lies between low ({low}) and high ({high})")
+    return init
+
+
 def draw(init: Init, rng: random.Random, count: int) -> list[Fraction]:
     """Hand-friendly random numbers: uniform in [low, high], rounded to ``decimals``
     (or whole numbers with ``integers``)."""
+    check_init(init)
     if init.integers:
         lo, hi = math.ceil(init.low), math.floor(init.high)
         return [Fraction(rng.randint(lo, hi)) for _ in range(count)]
@@ -301,19 +315,13 @@ def draw(init: Init, rng: random.Random, count: int) -> list[Fraction]:
 
 def _init(d: Any) -> Init:
     d = _keys(d or {}, "init", {"seed", "low", "high", "decimals", "integers"})
-    init = Init(
+    return check_init(Init(
         seed=integer(d.get("seed", 0), "init.seed", 0, 2**63),
         low=number(d.get("low", Fraction(-1, 2)), "init.low"),
         high=number(d.get("high", Fraction(1, 2)), "init.high"),
         decimals=integer(d.get("decimals", 1), "init.decimals", 0, LIMITS["decimals"]),
         integers=boolean(d.get("integers", False), "init.integers"),
-    )
-    if init.low > init.high:
-        raise SpecError("init.low", f"must not exceed init.high ({init.high})")
-    step = 1 if init.integers else Fraction(1, 10**init.decimals)
-    if math.floor(init.high / step) < math.ceil(init.low / step):
-        raise SpecError("init", "no value of that precision lies between low and high")
-    return init
+    ))
 
 
 def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[LayerSpec, ...]:
