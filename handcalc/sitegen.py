@@ -84,7 +84,14 @@ def example_pages(example: Example) -> Rendered:
     return render_example(example.trace, example.report, example.slug)
 
 
-PRODUCERS: tuple[Producer, ...] = (example_pages,)
+def worksheet_pages(example: Example) -> Rendered:
+    """The worksheet producer's pages: ``worksheet.md`` (blank boxes) and ``answers.md`` (the key)."""
+    from .worksheet_pages import site_pages
+
+    return site_pages(example)
+
+
+PRODUCERS: tuple[Producer, ...] = (example_pages, worksheet_pages)
 
 
 # ---------------------------------------------------------------------------

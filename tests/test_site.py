@@ -3,6 +3,7 @@ rules, and ``handcalc build``.  Golden numbers are seed 003's candy-bar example.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -15,11 +16,14 @@ from sitebuild import BIN, ROOT, Links, built_site, mkdocs, page_dir
 
 from handcalc import sitegen
 from handcalc import spec as spec_mod
+from handcalc import worksheet as W
 from handcalc.errors import SpecError
 
 EXAMPLES = ROOT / "examples"
 SLUGS = {p.stem: spec_mod.load(p) for p in sorted(EXAMPLES.glob("*.yaml"))}
 TRAINING_PAGES = ["forward", "loss", "backward", "update", "training", "check"]
+WORKSHEET_PAGES = ["worksheet", "answers"]
+NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?")
 HOSTILE = r"<script>alert(1)</script> & 50% _x_ \href{javascript:alert(1)}{x} ../../etc"
 
 pytestmark = pytest.mark.slow
@@ -35,7 +39,7 @@ def html_of(path: Path) -> str:
 
 
 def expected_pages(slug: str) -> list[str]:
-    return TRAINING_PAGES if SLUGS[slug].trains else ["forward", "check"]
+    return (TRAINING_PAGES if SLUGS[slug].trains else ["forward", "check"]) + WORKSHEET_PAGES
 
 
 # ---------------------------------------------------------------------------
@@ -98,6 +102,62 @@ def test_hand_written_pages_are_in_the_nav(site: Path) -> None:
     for target in ("concepts", "notation", "regenerate", "reference/spec", "reference/cli", "examples"):
         assert (site / target / "index.html").is_file(), target
         assert any(h.rstrip("/").endswith(target) for h in home.hrefs), target
+
+
+WS_LINE = re.compile(r'<div class="ws-line">\s*<p><span class="ws-no">(\d+)</span></p>\s*'
+                     r'<div class="arithmatex">(.*?)</div>', re.S)
+BOX_SIZE = re.compile(r"\\(?:rule|hspace)(?:\[[^\]]*\])?(?:\{[^}]*\})+")  # the answer box's own dimensions
+INDEX = re.compile(r"[_^](?:\{[^{}]*\}|\d)")  # sub- and superscripts: W^{[1]}_{11}
+
+
+def sheet_of(page: Path) -> str:
+    """The HTML of a worksheet page's sheet (the ``ws-sheet`` block), entities read."""
+    raw = html_of(page)
+    start = raw.index('<div class="ws-sheet">')
+    return html.unescape(raw[start:raw.index("</article>", start)])
+
+
+def text_of(sheet: str) -> str:
+    """What a reader sees of a sheet: its text and TeX, without tags (and their ids)."""
+    return re.sub(r"<[^>]*>", " ", sheet)
+
+
+def lines_of(sheet: str) -> dict[int, str]:
+    """Line number → the TeX of that line, answer-box dimensions removed."""
+    return {int(n): BOX_SIZE.sub("", tex) for n, tex in WS_LINE.findall(sheet)}
+
+
+def numbers_of(tex: str) -> set[str]:
+    return set(NUMBER.findall(INDEX.sub("", BOX_SIZE.sub("", tex))))
+
+
+def given_texts(ws: W.Worksheet) -> set[str]:
+    """Every number a worksheet gives: the operands written on its lines, the givens' entries
+    and the constants of its rules (the difference loss's ∂L/∂ŷ = −1, say)."""
+    out = {t for ln in ws.lines for t in ln.operands}
+    for block in [b for g in ws.givens for b in g.blocks] + [r for p in ws.parts for r in p.rules]:
+        out |= numbers_of(block)
+    return out
+
+
+def test_worksheet_and_answer_key_pages(site: Path) -> None:
+    """Each example's worksheet page has a blank box on every line of the engine's worksheet
+    and none of the answers the key has; the key page has every answer in its box."""
+    for slug, spec in SLUGS.items():
+        ws = W.make(spec, where=slug)
+        folder = site / "examples" / slug
+        sheet, key = sheet_of(folder / "worksheet" / "index.html"), sheet_of(folder / "answers" / "index.html")
+        sheet_lines, key_lines = lines_of(sheet), lines_of(key)
+        assert sorted(sheet_lines) == sorted(key_lines) == [ln.number for ln in ws.lines], slug
+        for ln in ws.lines:
+            assert ln.answer.text in NUMBER.findall(key_lines[ln.number].split(r"\boxed")[-1]), (slug, ln.number)
+            assert not NUMBER.findall(sheet_lines[ln.number].split(r"\boxed")[-1]), (slug, ln.number)
+        answers = {ln.answer.text for ln in ws.lines}
+        assert answers <= numbers_of(text_of(key)), slug
+        structural = {str(k) for k in range(len(ws.lines) + 20)}  # line numbers, layer sizes, indices
+        leaked = (answers - given_texts(ws) - structural) & numbers_of(text_of(sheet))
+        assert not leaked, f"{slug}: the worksheet page shows answers {sorted(leaked)}"
+        assert Links(html_of(folder / "worksheet" / "index.html")).hrefs.count("../answers/") >= 1, slug
 
 
 # ---------------------------------------------------------------------------
@@ -212,7 +272,7 @@ def test_handcalc_build_writes_the_pages(tmp_path: Path) -> None:
     for name in ["index", *TRAINING_PAGES]:
         assert (out / "candy-bar" / f"{name}.md").is_file(), name
     assert (out / "candy-bar" / "network.svg").is_file()
-    assert sorted(p.stem for p in (out / "seven-layer").glob("*.md")) == ["check", "forward", "index"]
+    assert sorted(p.stem for p in (out / "seven-layer").glob("*.md")) == ["answers", "check", "forward", "index", "worksheet"]
     assert (docs / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
     assert (docs / "reference" / "spec.md").read_text() == "# mine\n"  # hand-written pages untouched
     (examples / "seven-layer.yaml").unlink()
