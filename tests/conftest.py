@@ -19,9 +19,13 @@ def example_spec(name: str, rounding: str | None = None) -> spec.Spec:
     return spec.load(EXAMPLES / f"{name}.yaml").with_display(rounding=rounding)
 
 
-@cache
 def example_trace(name: str, rounding: str = "exact") -> Trace:
     """The trace of a shipped example, computed once per session (moons takes seconds)."""
+    return _trace(name, rounding)  # one cache key whether or not rounding is passed
+
+
+@cache
+def _trace(name: str, rounding: str) -> Trace:
     return engine.run(example_spec(name, rounding))
 
 
