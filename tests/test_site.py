@@ -272,7 +272,8 @@ def test_handcalc_build_writes_the_pages(tmp_path: Path) -> None:
     for name in ["index", *TRAINING_PAGES]:
         assert (out / "candy-bar" / f"{name}.md").is_file(), name
     assert (out / "candy-bar" / "network.svg").is_file()
-    assert sorted(p.stem for p in (out / "seven-layer").glob("*.md")) == ["answers", "check", "forward", "index", "worksheet"]
+    stems = sorted(p.stem for p in (out / "seven-layer").glob("*.md"))
+    assert stems == ["answers", "check", "forward", "index", "worksheet"]
     assert (docs / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
     assert (docs / "reference" / "spec.md").read_text() == "# mine\n"  # hand-written pages untouched
     (examples / "seven-layer.yaml").unlink()
