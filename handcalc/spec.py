@@ -274,7 +274,7 @@ def names(v: Any, where: str, count: int) -> tuple[str, ...]:
     if not isinstance(v, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v):
         raise SpecError(where, f"expected a list of names, got {_kind(v)}")
     if len(v) != count:
-        raise SpecError(where, f"expected {count} names, got {len(v)}")
+        raise SpecError(where, f"expected {count} name{'' if count == 1 else 's'}, got {len(v)}")
     return tuple(str(x) for x in v)
 
 
