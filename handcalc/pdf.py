@@ -121,6 +121,12 @@ async def _print_one(page, job: Job, paper: str, progress: Callable[[int], None]
             progress(1)
 
 
+def _largest_first(jobs: Sequence[Job]) -> list[Job]:
+    """The jobs, longest HTML first: the teacher's combined key is the longest job by far, and
+    started last it would keep one page busy while the others have nothing left to do."""
+    return sorted(jobs, key=lambda job: job.html.stat().st_size, reverse=True)
+
+
 async def _print_all(jobs: Sequence[Job], paper: str, progress: Callable[[int], None] | None, workers: int) -> None:
     from playwright.async_api import async_playwright
 
@@ -132,7 +138,7 @@ async def _print_all(jobs: Sequence[Job], paper: str, progress: Callable[[int], 
             raise PdfError(f"Chromium did not start ({str(exc).splitlines()[0]}); "
                            "run `bash scripts/setup.sh` or `sudo apt-get install chromium`") from None
         queue: asyncio.Queue[Job] = asyncio.Queue()
-        for job in jobs:
+        for job in _largest_first(jobs):
             queue.put_nowait(job)
 
         async def worker() -> None:

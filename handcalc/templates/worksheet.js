@@ -1,13 +1,21 @@
 // Typeset every .math element with KaTeX (no delimiter scanning: text from a spec is never read
 // as math), then shrink any equation wider than its column so nothing is cut at the margin.
+// A formula that occurs again (the teacher's key repeats every line's symbol in each variant)
+// reuses the markup KaTeX made the first time.
 (function () {
   var errors = [];
+  var made = new Map();
   document.querySelectorAll(".math").forEach(function (el) {
+    var display = el.classList.contains("display");
     var tex = el.textContent;
+    var key = (display ? "D" : "I") + tex;
     try {
-      katex.render(tex, el, { displayMode: el.classList.contains("display"), throwOnError: true,
-                              fleqn: true, output: "html",
-                              trust: function (c) { return c.command === "\\htmlClass"; } });
+      if (!made.has(key)) {
+        made.set(key, katex.renderToString(tex, {
+          displayMode: display, throwOnError: true, fleqn: true, output: "html",
+          trust: function (c) { return c.command === "\\htmlClass"; } }));
+      }
+      el.innerHTML = made.get(key);
     } catch (e) {
       errors.push(String(e.message || e));
       el.classList.add("ws-error");
@@ -19,7 +27,7 @@
   function fit() {
     var right = document.body.getBoundingClientRect().right;
     document.querySelectorAll(".math.display").forEach(function (el) {
-      el.style.fontSize = "";
+      if (el.style.fontSize) el.style.fontSize = "";
       for (var i = 0; i < 6 && wide(el, right); i++) {
         var box = el.getBoundingClientRect();
         var room = Math.min(el.clientWidth, right - box.left);
