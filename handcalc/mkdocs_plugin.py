@@ -10,22 +10,33 @@ serve`` does not see its own output and rebuild forever) and adds KaTeX from
 A nav entry pointing at ``<folder>/index.md`` becomes a section with every example and
 its pages.  ``mkdocs.yml`` should list ``examples`` under ``watch`` so that editing a spec
 rebuilds the site.  Defining ``on_startup`` keeps one plugin object for a whole ``mkdocs
-serve`` session, so specs that did not change are not run again.
+serve`` session, so specs that did not change are not run again (the memo is keyed by
+file and content hash, so an edited spec always runs).
+
+A spec with an error stops ``mkdocs build`` with one line naming the file and the field.
+Under ``mkdocs serve`` it does not stop the server: the example's pages show the error
+above the numbers of the spec's last version that worked (or, with none, an overview page
+holding just the error), the same line is logged, and saving the fixed spec brings the
+pages back.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
 from . import sitegen
 from .errors import SpecError
+
+log = get_plugin_logger(__name__)
 
 
 class HandcalcConfig(base.Config):
@@ -39,16 +50,21 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     def __init__(self) -> None:
         self._memo: dict[tuple[str, str], sitegen.Collected] = {}
         self._collected: list[sitegen.Collected] = []
+        self._serving = False
+        self._last_good: dict[str, sitegen.Collected] = {}  # by spec file: its latest version that ran
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Present so that ``mkdocs serve`` keeps this object (and its memo) across rebuilds."""
+        """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``."""
+        self._serving = command == "serve"
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
-            self._collected = sitegen.collect(self.config.examples, memo=self._memo)
+            self._collected = sitegen.collect(self.config.examples, memo=self._memo,
+                                              on_error=self._show_error if self._serving else None)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
         except (SpecError, ValueError) as exc:
             raise PluginError(f"handcalc: {exc}") from None
+        self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
         if config.nav is not None:
             config.nav = _expand(config.nav, f"{self.config.folder}/index.md", section)
         return config
@@ -67,6 +83,23 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         for path, src in katex:
             files.append(File.generated(config, path, abs_src_path=str(src)))
         return files
+
+
+    def _show_error(self, path: Path, slug: str, exc: SpecError) -> sitegen.Collected:
+        """Under ``mkdocs serve``: the error goes on the example's pages and into the log."""
+        near = _near(path)
+        exc = SpecError(exc.field.replace(str(path), str(near), 1), exc.message)
+        shown = sitegen.broken(near, slug, exc, self._last_good.get(str(path)))
+        log.info(f"{shown.error} (shown on the example's pages until the spec is fixed)")
+        return replace(shown, source=path)
+
+
+def _near(path: Path) -> Path:
+    """``path`` relative to the working folder when it is inside it (shorter in messages)."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _expand(entries: Any, target: str, section: dict) -> Any:

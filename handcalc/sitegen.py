@@ -67,8 +67,9 @@ class Collected:
 
     source: Path
     slug: str
-    spec: Spec
+    spec: Spec | None  # None: the spec has an error and no earlier version (see :func:`broken`)
     rendered: Rendered  # the producers' pages and files, merged (the overview first)
+    error: str | None = None  # the spec's error, when the pages stand in for a broken spec
 
 
 @dataclass(frozen=True)
@@ -143,15 +144,23 @@ def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
     return Rendered(slug, parts[0].title, tuple(pages), tuple(assets))
 
 
+OnError = Callable[[Path, str, SpecError], Collected]
+
+
 def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
-            memo: MutableMapping[tuple[str, str], Collected] | None = None) -> list[Collected]:
+            memo: MutableMapping[tuple[str, str], Collected] | None = None,
+            on_error: OnError | None = None) -> list[Collected]:
     """Run every spec of ``examples_dir`` and every producer on it.
 
     ``memo`` (optional) keeps results between calls, keyed by file and content hash, so
-    a server that rebuilds after one spec changed recomputes only that spec."""
+    a server that rebuilds after one spec changed recomputes only that spec; entries of
+    files that are gone or changed are dropped.  A spec that fails to load or run raises
+    its :class:`SpecError` (file and field named), unless ``on_error`` is given: then
+    ``on_error(path, slug, error)`` supplies what the site shows for it instead."""
     examples_dir = Path(examples_dir)
     out: list[Collected] = []
     slugs: dict[str, Path] = {}
+    keys = set()
     for path in spec_files(examples_dir):
         slug = slugify(path.stem)
         if not slug:
@@ -160,15 +169,50 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
             raise SpecError(str(path), f"gives the same page folder {slug!r} as {slugs[slug].name}")
         slugs[slug] = path
         key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+        keys.add(key)
         if memo is not None and key in memo:
             out.append(memo[key])
             continue
-        example = run_example(path, slug)
+        try:
+            example = run_example(path, slug)
+        except SpecError as exc:
+            if on_error is None:
+                raise
+            out.append(on_error(path, slug, exc))
+            continue
         item = Collected(path, slug, example.spec, merge(slug, [produce(example) for produce in producers]))
         if memo is not None:
             memo[key] = item
         out.append(item)
+    if memo is not None:
+        for stale in set(memo) - keys:
+            del memo[stale]
     return out
+
+
+def broken(path: Path, slug: str, exc: SpecError, last: Collected | None) -> Collected:
+    """What a live server shows for a spec that has an error: the pages of its last version
+    that worked (``last``), each opening with the error, or — with no such version — one
+    overview page holding the error.  The error names the file and the field."""
+    message = str(_in_file(path, exc))
+    notice = (f'!!! failure "This spec has an error"\n\n    {escape_md(message)}\n\n'
+              + ("    The numbers below are from the last version of the spec that worked; "
+                 if last is not None else "    ")
+              + "save the fixed file and this page reloads.\n\n")
+    if last is None:
+        title = path.name
+        page = Page("index.md", title, f"# {escape_md(title)}\n\n{notice}")
+        return Collected(path, slug, None, Rendered(slug, title, (page,)), message)
+    r = last.rendered
+    pages = tuple(Page(p.path, p.title, _after_title(p.markdown, notice)) for p in r.pages)
+    return Collected(path, slug, last.spec, Rendered(r.slug, r.title, pages, r.assets), message)
+
+
+def _after_title(markdown: str, block: str) -> str:
+    """``block`` inserted after the page's first ``# title`` line (or at the top)."""
+    lines = markdown.split("\n")
+    at = next((i + 1 for i, ln in enumerate(lines) if ln.startswith("# ")), 0)
+    return "\n".join(lines[:at] + ["", block.rstrip("\n"), ""] + lines[at:])
 
 
 # ---------------------------------------------------------------------------
@@ -203,6 +247,10 @@ def examples_index(collected: Sequence[Collected], title: str = "Worked examples
     for c in collected:
         spec = c.spec
         lines += [f"## [{escape_md(c.rendered.title)}]({c.slug}/index.md)", ""]
+        if c.error is not None:
+            lines += [f"**This spec has an error:** {escape_md(c.error)}", ""]
+        if spec is None:
+            continue
         shape = "-".join(str(n) for n in spec.sizes)
         lines += [f"A {shape} network; spec file `{c.source.name}`." if re.fullmatch(r"[\w.-]+", c.source.name)
                   else f"A {shape} network.", ""]
