@@ -44,6 +44,7 @@ class HandcalcConfig(base.Config):
     folder = c.Type(str, default="examples")  # where the pages go, relative to docs_dir
     katex = c.Dir(exists=False, default="node_modules/katex/dist")  # KaTeX from the npm registry
     nav_title = c.Type(str, default="Worked examples")
+    workers = c.Optional(c.Type(int))  # processes running specs at once (default: one per CPU core)
 
 
 class HandcalcPlugin(BasePlugin[HandcalcConfig]):
@@ -60,7 +61,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         try:
             self._collected = sitegen.collect(self.config.examples, memo=self._memo,
-                                              on_error=self._show_error if self._serving else None)
+                                              on_error=self._show_error if self._serving else None,
+                                              workers=self.config.workers)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
         except (SpecError, ValueError) as exc:
             raise PluginError(f"handcalc: {exc}") from None

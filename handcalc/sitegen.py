@@ -3,7 +3,8 @@
 Two calls, kept apart so any builder can use them:
 
 * :func:`collect` runs each ``examples/*.yaml`` through ``spec.load → engine.run →
-  check.check`` and hands the resulting :class:`Example` to every *page producer*.
+  check.check`` and hands the resulting :class:`Example` to every *page producer*
+  (the specs in parallel processes, one per CPU core, where that is safe).
   A producer is a function ``Example → Rendered`` (pages and files of the example's own
   folder); :data:`PRODUCERS` lists them, the renderer's :func:`example_pages` first.
   Another producer (worksheets, say) is one more entry there.
@@ -23,9 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import html
+import multiprocessing
+import os
 import re
 import shutil
+import threading
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -147,20 +152,66 @@ def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
 OnError = Callable[[Path, str, SpecError], Collected]
 
 
+def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:
+    """One spec run, re-checked and turned into pages by every producer."""
+    example = run_example(path, slug)
+    return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]))
+
+
+def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
+    """:func:`produce` in a worker process: a :class:`SpecError` comes back as (field, message)."""
+    try:
+        return produce(path, slug, producers)
+    except SpecError as exc:
+        return (exc.field, exc.message)
+
+
+def _cost(path: Path) -> int:
+    """A rough measure of the work a spec takes (samples × weights), to start the largest first."""
+    try:
+        spec = spec_mod.load(path)
+    except SpecError:
+        return 0
+    return max(1, len(spec.train)) * sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
+
+
+def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer],
+                 workers: int) -> list[Collected | SpecError]:
+    """Every spec of ``todo`` produced: in forked worker processes when there is more than
+    one spec and this process runs a single thread (forking a threaded process, such as
+    ``mkdocs serve`` once it is serving, can deadlock the child), otherwise one by one."""
+    if workers <= 1 or len(todo) <= 1 or threading.active_count() > 1 or "fork" not in \
+            multiprocessing.get_all_start_methods():
+        out: list[Collected | SpecError] = []
+        for path, slug in todo:
+            try:
+                out.append(produce(path, slug, producers))
+            except SpecError as exc:
+                out.append(exc)
+        return out
+    order = sorted(range(len(todo)), key=lambda i: -_cost(todo[i][0]))
+    ctx = multiprocessing.get_context("fork")  # the workers start with everything this process imported
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+        futures = {i: pool.submit(_produce_job, *todo[i], tuple(producers)) for i in order}
+        results = [futures[i].result() for i in range(len(todo))]
+    return [SpecError(*r) if isinstance(r, tuple) else r for r in results]
+
+
 def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
             memo: MutableMapping[tuple[str, str], Collected] | None = None,
-            on_error: OnError | None = None) -> list[Collected]:
+            on_error: OnError | None = None, workers: int | None = None) -> list[Collected]:
     """Run every spec of ``examples_dir`` and every producer on it.
 
-    ``memo`` (optional) keeps results between calls, keyed by file and content hash, so
-    a server that rebuilds after one spec changed recomputes only that spec; entries of
-    files that are gone or changed are dropped.  A spec that fails to load or run raises
-    its :class:`SpecError` (file and field named), unless ``on_error`` is given: then
-    ``on_error(path, slug, error)`` supplies what the site shows for it instead."""
+    The specs run in ``workers`` processes at once (default: one per CPU core), the
+    largest first.  ``memo`` (optional) keeps results between calls, keyed by file and
+    content hash, so a server that rebuilds after one spec changed recomputes only that
+    spec; entries of files that are gone or changed are dropped.  A spec that fails to
+    load or run raises its :class:`SpecError` (file and field named; the first such spec
+    by name), unless ``on_error`` is given: then ``on_error(path, slug, error)`` supplies
+    what the site shows for it instead."""
     examples_dir = Path(examples_dir)
-    out: list[Collected] = []
     slugs: dict[str, Path] = {}
-    keys = set()
+    keyed: list[tuple[Path, str, tuple[str, str]]] = []
     for path in spec_files(examples_dir):
         slug = slugify(path.stem)
         if not slug:
@@ -168,24 +219,22 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
         if slug in slugs:
             raise SpecError(str(path), f"gives the same page folder {slug!r} as {slugs[slug].name}")
         slugs[slug] = path
-        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
-        keys.add(key)
-        if memo is not None and key in memo:
-            out.append(memo[key])
-            continue
-        try:
-            example = run_example(path, slug)
-        except SpecError as exc:
+        keyed.append((path, slug, (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())))
+    todo = [(path, slug) for path, slug, key in keyed if memo is None or key not in memo]
+    made = dict(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
+    out: list[Collected] = []
+    for path, slug, key in keyed:
+        item = memo[key] if path not in made else made[path]
+        if isinstance(item, SpecError):
             if on_error is None:
-                raise
-            out.append(on_error(path, slug, exc))
+                raise item
+            out.append(on_error(path, slug, item))
             continue
-        item = Collected(path, slug, example.spec, merge(slug, [produce(example) for produce in producers]))
         if memo is not None:
             memo[key] = item
         out.append(item)
     if memo is not None:
-        for stale in set(memo) - keys:
+        for stale in set(memo) - {key for _, _, key in keyed}:
             del memo[stale]
     return out
 
