@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/bench.py                 # every section
-    .venv/bin/python bench/bench.py --only engine   # one section
+    .venv/bin/python bench/bench.py                     # every section
+    .venv/bin/python bench/bench.py --only engine       # one section: engine, site or worksheets
 
 Each section is one function that prints its own tables; adding a section is one
 function and one entry in :data:`SECTIONS`.  Nothing here asserts on a time: a
@@ -15,6 +15,7 @@ Times are medians of repeated runs measured with :func:`time.perf_counter`.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import random
 import statistics
@@ -269,9 +270,30 @@ def engine_section() -> None:
 
 # ---------------------------------------------------------------------------
 
+def _bench_module(name: str) -> Any:
+    """A sibling script of this folder as a module, loaded from its file (``bench/site.py``
+    cannot be imported by name: the standard library's ``site`` has that name)."""
+    spec = importlib.util.spec_from_file_location(f"handcalc_bench_{name}", Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def site_section() -> None:
+    """Issue 3: full site build time; per example the heaviest page's HTML size and math typeset time."""
+    _bench_module("site").site_figures()
+
+
+def worksheets_section() -> None:
+    """Issue 4: 30 golf worksheet variants with keys as PDF."""
+    _bench_module("worksheets").main()
+
+
 #: section name → function that measures and prints it
 SECTIONS: dict[str, Callable[[], None]] = {
     "engine": engine_section,
+    "site": site_section,
+    "worksheets": worksheets_section,
 }
 
 
