@@ -40,7 +40,8 @@ ACT_TITLES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", 
 SMALL = 4  # a layer with at most this many inputs and units is "small": everything unfolded
 SUM_KEEP = 3  # terms kept at the start of an abbreviated batch sum
 PER_LINE = 4  # terms per line of a wrapped sum
-FOLD_MAX = 6  # element-wise expansions folded at most per group (KaTeX time)
+FOLD_SIZE = 24  # element-wise expansions per fold at most
+GROUP = 6  # equations per display block inside a fold
 TABLE_FOLD = 12  # data tables longer than this are folded
 
 # ---------------------------------------------------------------------------
@@ -110,22 +111,21 @@ def aligned_block(eqs: Sequence[latex.Equation]) -> str:
 
 
 def expansions(eqs: Sequence[latex.Equation], what: str, show_all: bool) -> str:
-    """The element-wise equations: all of them, or the first few and the next ones folded.
+    """The element-wise equations: all of them, or the first few and every other one folded.
 
-    At most :data:`FOLD_MAX` are folded, so that a page stays quick to typeset; the values
-    of any others stand in the matrix that follows and in the folded per-sample tables."""
+    The folds hold at most :data:`FOLD_SIZE` equations each, so that opening one stays quick;
+    the site typesets a fold's math only when it is opened (``docs/assets/katex-init.js``), so
+    a page with hundreds of folded equations is as quick to show as one without them."""
     if show_all or len(eqs) <= DETAIL_UNITS + 1:
         return aligned_block(eqs)
-    head = aligned_block(eqs[:DETAIL_UNITS])
-    rest = eqs[DETAIL_UNITS:DETAIL_UNITS + FOLD_MAX]
-    left = len(eqs) - DETAIL_UNITS - len(rest)
-    groups = [rest[i:i + 6] for i in range(0, len(rest), 6)]
-    body = "\n\n".join(aligned_block(g) for g in groups)
-    if left:
-        body += (f"\n\nThe remaining {left} {what} are worked the same way; "
-                 "their values stand in this layer's matrix or vector on this page.")
-    title = f"The next {len(rest)} {what}" if left else f"The other {len(rest)} {what}"
-    return head + "\n\n" + fold(title, body)
+    out = [aligned_block(eqs[:DETAIL_UNITS])]
+    first, total = DETAIL_UNITS, len(eqs)
+    for start in range(first, total, FOLD_SIZE):
+        part = eqs[start:start + FOLD_SIZE]
+        title = (f"The other {len(part)} {what}" if total - first <= FOLD_SIZE
+                 else f"{what[0].upper()}{what[1:]}: {start + 1}–{start + len(part)} of {total}")
+        out.append(fold(title, "\n\n".join(aligned_block(part[i:i + GROUP]) for i in range(0, len(part), GROUP))))
+    return "\n\n".join(out)
 
 
 # ---------------------------------------------------------------------------

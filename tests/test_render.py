@@ -113,6 +113,28 @@ def test_big_batch_abbreviates_sums_and_folds_tables():
     assert '??? example "' in p["forward.md"]
 
 
+def test_big_layer_folds_every_expansion_it_does_not_show():
+    # moons layer 2 is 16 x 8: two weight updates shown, the other 126 in folds of FOLD_SIZE
+    trace, out = rendered("moons")
+    spec = trace.spec
+    st = latex.Style.of(spec, None, len(trace.steps[0].batch))
+    upd = trace.steps[0].update[1]
+    md = pages("moons")["update.md"]
+    eqs = [latex.weight_update(r, 2, i, j, st) for i, row in enumerate(upd.W) for j, r in enumerate(row)]
+    total = len(eqs)
+    assert total == 128
+    for e in eqs:
+        assert e.rows(render.PER_LINE)[0] in md
+    titles = re.findall(rf'^\?\?\? example "Weights: (\d+)–(\d+) of {total}"$', md, re.M)
+    spans = [(int(a), int(b)) for a, b in titles]
+    assert spans[0][0] == render.DETAIL_UNITS + 1 and spans[-1][1] == total
+    assert all(b - a + 1 <= render.FOLD_SIZE for a, b in spans)
+    assert all(nxt[0] == prev[1] + 1 for prev, nxt in zip(spans, spans[1:]))
+    # the unfolded head holds only the first DETAIL_UNITS of them
+    head = md.split("## Layer 2")[1].split('??? example "Weights:')[0]
+    assert sum(e.rows(render.PER_LINE)[0] in head for e in eqs) == render.DETAIL_UNITS
+
+
 def test_relu_zeroed_entries_are_named():
     # golf step 1, layer 1: z = [-0.3, 0.5, 0.5] (from the trace), so z_1 is zeroed
     trace, _ = rendered("golf")

@@ -15,15 +15,36 @@
     trust: false
   };
 
-  function typeset(root) {
-    var start = performance.now();
-    var blocks = root.querySelectorAll(".arithmatex");
+  // Math inside a closed fold (<details>, except its title) waits until the fold is opened,
+  // or until the page is printed: big examples fold hundreds of element-wise equations.
+  function folded(el) {
+    for (var d = el.closest("details"); d; d = d.parentElement && d.parentElement.closest("details")) {
+      var title = d.querySelector(":scope > summary");
+      if (!d.open && !(title && title.contains(el))) return true;
+    }
+    return false;
+  }
+
+  function render(root, all) {
+    var blocks = root.querySelectorAll(".arithmatex:not([data-typeset])");
     for (var i = 0; i < blocks.length; i++) {
+      if (!all && folded(blocks[i])) continue;
+      blocks[i].dataset.typeset = "";
       renderMathInElement(blocks[i], options);
     }
+  }
+
+  function typeset(root) {
+    var start = performance.now();
+    render(root, false);
     document.documentElement.dataset.mathMs = String(Math.round(performance.now() - start));
     document.documentElement.dataset.mathDone = "true";
   }
+
+  document.addEventListener("toggle", function (e) {
+    if (e.target.open) render(e.target, false);
+  }, true);
+  window.addEventListener("beforeprint", function () { render(document.body, true); });
 
   document$.subscribe(function (doc) {
     typeset(doc && doc.body ? doc.body : document.body);
