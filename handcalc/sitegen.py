@@ -41,8 +41,10 @@ from .check import Report
 from .errors import SpecError
 from .escape import escape_md
 from .pages import Page, Rendered
+from .render import render_example  # imported here, before any fork: the workers share it
 from .spec import Spec
 from .trace import Trace
+from .worksheet_pages import site_pages
 
 MARKER = ".handcalc-generated"  # present in every folder the generator wrote
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
@@ -85,15 +87,11 @@ class SiteFile:
 
 def example_pages(example: Example) -> Rendered:
     """The renderer's pages: overview, forward, loss, backward, update, training, check."""
-    from .render import render_example
-
     return render_example(example.trace, example.report, example.slug)
 
 
 def worksheet_pages(example: Example) -> Rendered:
     """The worksheet producer's pages: ``worksheet.md`` (blank boxes) and ``answers.md`` (the key)."""
-    from .worksheet_pages import site_pages
-
     return site_pages(example)
 
 
