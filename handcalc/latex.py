@@ -233,7 +233,7 @@ def aligned(rows: Sequence[str], gaps: Sequence[int] = ()) -> str:
     """An ``aligned`` environment; rows are joined by ``\\\\`` (no empty lines), with a
     little extra space before each row index in ``gaps`` (where a new equation starts)."""
     body = [r.strip() for r in rows]
-    joins = [r" \\[6pt]" if k + 1 in gaps else r" \\" for k in range(len(body) - 1)] + [""]
+    joins = [r" \\[10pt]" if k + 1 in gaps else r" \\" for k in range(len(body) - 1)] + [""]
     return "\\begin{aligned}\n" + "\n".join(r + j for r, j in zip(body, joins)) + "\n\\end{aligned}"
 
 

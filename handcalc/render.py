@@ -43,6 +43,7 @@ PER_LINE = 4  # terms per line of a wrapped sum
 FOLD_SIZE = 24  # element-wise expansions per fold at most
 GROUP = 6  # equations per display block inside a fold
 TABLE_FOLD = 12  # data tables longer than this are folded
+GRADIENT_ROWS = 40  # gradient comparisons shown open on the check page at most
 
 # ---------------------------------------------------------------------------
 # templates
@@ -440,9 +441,16 @@ def check_page(c: Ctx) -> dict:
         rows.append([f"{g.step}", f"${name}$", cell(g.backprop, st),
                      "not compared (ReLU kink)" if g.estimate is None else cell(g.estimate, st),
                      "yes" if g.ok else "**no**"])
-    grad_table = table(["step", "parameter", "backprop", "finite difference", "agree"], rows)
-    if len(rows) > 40:
-        grad_table = fold(f"All {len(rows)} gradient comparisons", grad_table, "note")
+    head = ["step", "parameter", "backprop", "finite difference", "agree"]
+    first = [row for row, g in zip(rows, r.gradient_checks) if g.step == r.gradient_checks[0].step] if rows else []
+    if len(rows) <= GRADIENT_ROWS:
+        grad_table = table(head, rows)
+    elif len(first) <= GRADIENT_ROWS:  # the first step in the open, the later ones folded
+        rest = rows[len(first):]
+        grad_table = (table(head, first) + "\n\n"
+                      + fold(f"The other {len(rest)} gradient comparisons", table(head, rest), "note"))
+    else:
+        grad_table = fold(f"All {len(rows)} gradient comparisons", table(head, rows), "note")
     return {"equations": r.equations, "failures": r.failures[:20], "failed": len(r.failures),
             "gradients": r.gradients, "grad_table": grad_table, "ok": r.ok,
             "kinks": r.kinks, "float_fd": r.float_fd_steps}
