@@ -270,3 +270,30 @@ def test_loss_rules_are_the_derivatives(name):
     y, h = sympy.symbols("y yhat")
     value, deriv = latex.loss_rules(name, y, h)
     assert sympy.simplify(sympy.diff(value, h) - deriv) == 0
+
+
+def _matrices(tex: str) -> list[list[list[str]]]:
+    """Every ``bmatrix`` of a LaTeX text, as rows of cell texts."""
+    return [[[c.strip() for c in row.split("&")] for row in body.split(r"\\")]
+            for body in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", tex, re.S)]
+
+
+def test_renderer_overrides_the_spec_notation() -> None:
+    """The same trace written in column notation: every matrix of the first forward
+    equation is the transpose of the row one, and the layout formula is W·a + b."""
+    spec = spec_mod.load(ROOT / "examples" / "candy-bar.yaml")
+    assert spec.notation == "row"
+    trace = engine.run(spec)
+    report = check.check(trace)
+
+    def first_equation(notation: str | None) -> str:
+        pages = render.render_example(trace, report, "candy-bar", notation=notation)
+        text = next(p.markdown for p in pages.pages if p.path == "forward.md")
+        return text[text.index(r"\begin{aligned}"):text.index(r"\end{aligned}")]
+
+    row, column = first_equation(None), first_equation("column")
+    assert r"x\, W^{[1]}" in row and r"W^{[1]} x" in column
+    row_m, col_m = _matrices(row), _matrices(column)
+    assert len(row_m) == len(col_m) >= 3
+    for r_, c_ in zip(row_m, col_m):
+        assert [list(t) for t in zip(*r_)] == c_
