@@ -295,5 +295,6 @@ def test_renderer_overrides_the_spec_notation() -> None:
     assert r"x\, W^{[1]}" in row and r"W^{[1]} x" in column
     row_m, col_m = _matrices(row), _matrices(column)
     assert len(row_m) == len(col_m) >= 3
+    col_m[0], col_m[1] = col_m[1], col_m[0]  # x·W in row notation, W·x in column notation
     for r_, c_ in zip(row_m, col_m):
         assert [list(t) for t in zip(*r_)] == c_
