@@ -133,24 +133,15 @@ def losses(name: str, Y: np.ndarray, P: np.ndarray, ops: Ops) -> np.ndarray:
         return ((Y - P) ** 2).sum(axis=1) / 2
     if name == "mae":
         return np.abs(Y - P).sum(axis=1) / n_out
-    if name == "bce":  # a target of exactly 0 or 1 drops the other term (0·ln 0 = 0)
+    if name in ("bce", "cce"):  # a zero factor drops its term (0·ln 0 = 0)
         out = []
         for y_s, p_s in zip(Y, P):
             total = 0
             for y, p in zip(y_s, p_s):
                 if y != 0:
                     total = total + y * ops.log(p)
-                if y != 1:
+                if name == "bce" and y != 1:
                     total = total + (1 - y) * ops.log(1 - p)
-            out.append(-total)
-        return np.array(out, dtype=Y.dtype)
-    if name == "cce":
-        out = []
-        for y_s, p_s in zip(Y, P):
-            total = 0
-            for y, p in zip(y_s, p_s):
-                if y != 0:
-                    total = total + y * ops.log(p)
             out.append(-total)
         return np.array(out, dtype=Y.dtype)
     raise KeyError(name)
