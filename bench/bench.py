@@ -171,7 +171,7 @@ def size_text(size: tuple[int, int, int, int]) -> str:
 # section: engine (issue 2)
 
 
-def step_times(name: str, spec: Spec) -> tuple[float, float]:
+def step_times(spec: Spec) -> tuple[float, float]:
     """(exact step, float64 step) median times on the first batch of the schedule."""
     params = engine.initial_params(spec)
     r = exact_rounder(spec)
@@ -234,7 +234,7 @@ def engine_section() -> None:
     nets = networks()
     rows, exact_times = [], {}
     for name, spec in nets:
-        exact, floats = step_times(name, spec)
+        exact, floats = step_times(spec)
         exact_times[name] = exact
         rows.append((name, "-".join(map(str, spec.sizes)), spec.loss, ms(exact), ms(floats), f"{exact / floats:,.0f}×"))
     table("Engine: one training step (batch of 1), exact numbers vs float64",

@@ -209,7 +209,7 @@ def classify(spec: Spec, yhat: Sequence[Num]) -> int | None:
     return None
 
 
-def _target_class(spec: Spec, y: Sequence[Num]) -> int:
+def _target_class(y: Sequence[Num]) -> int:
     return max(range(len(y)), key=lambda j: y[j]) if len(y) > 1 else int(y[0] >= Num(Fraction(1, 2)))
 
 
@@ -220,7 +220,7 @@ def predict(spec: Spec, params: Sequence[Params], r: Rounder) -> tuple[tuple[Pre
         yhat = tuple(rec.value for rec in fwd[-1].a[0])
         y = None if s.y is None else tuple(Num(v) for v in s.y)
         label = classify(spec, yhat)
-        correct = None if label is None or y is None else label == _target_class(spec, y)
+        correct = None if label is None or y is None else label == _target_class(y)
         preds.append(Prediction(i, tuple(Num(v) for v in s.x), y, yhat, label, correct))
     judged = [p.correct for p in preds if p.correct is not None]
     accuracy = Fraction(sum(judged), len(judged)) if judged else None

@@ -447,7 +447,7 @@ def parse(d: Any) -> Spec:
         raise SpecError("data", "required (data.train lists the samples)")
     train, test = _data(d["data"], n_inputs, n_outputs, need_y=loss is not None)
     _targets(loss, train, test)
-    training = _training(d.get("training"), loss, train, layers, n_inputs)
+    training = _training(d.get("training"), loss, train, layers)
     seed = init.seed
     disp = _keys(d.get("display") or {}, "display", {"decimals", "rounding"})
     display = Display(
@@ -462,8 +462,7 @@ def parse(d: Any) -> Spec:
     )
 
 
-def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple[LayerSpec, ...],
-              n_inputs: int) -> Training:
+def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple[LayerSpec, ...]) -> Training:
     d = _keys(d or {}, "training", {"epochs", "batch_size", "shuffle", "exact_steps"})
     epochs = integer(d.get("epochs", 1 if loss else 0), "training.epochs", 0, LIMITS["epochs"])
     if loss and epochs and not train:

@@ -256,7 +256,7 @@ def _loss_groups(b: Builder, step: Step, spec: Spec) -> list[Group]:
     return [Group("Loss", tuple(lines))]
 
 
-def _backward_group(b: Builder, step: Step, bl: BackwardLayer, spec: Spec) -> Group:
+def _backward_group(b: Builder, bl: BackwardLayer, spec: Spec) -> Group:
     st, l = b.style, bl.layer
     lay = spec.layers[l - 1]
     top = l == len(spec.layers)
@@ -399,7 +399,7 @@ def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: in
                           "From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
                           "gradients of its weights and biases.",
                           tuple(dict.fromkeys(latex.activation_rule(lay.activation) for lay in spec.layers)),
-                          tuple(_backward_group(b, step, bl, spec) for bl in reversed(step.backward))))
+                          tuple(_backward_group(b, bl, spec) for bl in reversed(step.backward))))
         parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
                           (r"\theta_{\text{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",),
                           tuple(_update_group(b, u) for u in step.update)))

@@ -71,7 +71,7 @@ class Links(HTMLParser):
             self.text.append(data)
 
 
-def page_dir(site: Path, href: str, here: Path) -> Path:
+def page_dir(href: str, here: Path) -> Path:
     """The built file a relative link on page ``here`` points at."""
     target = (here.parent / href.split("#")[0]).resolve()
     return target / "index.html" if target.is_dir() else target

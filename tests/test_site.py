@@ -61,9 +61,9 @@ def test_example_pages_link_to_each_other(site: Path) -> None:
         pages = [folder / "index.html"] + [folder / n / "index.html" for n in expected_pages(slug)]
         for page in pages:
             links = Links(html_of(page))
-            reached = {page_dir(site, h, page) for h in links.pages}
+            reached = {page_dir(h, page) for h in links.pages}
             assert reached | {page} == set(pages), f"{page} page list: {links.pages}"
-            navigated = {page_dir(site, h, page) for h in links.hrefs if not h.startswith(("http", "#"))}
+            navigated = {page_dir(h, page) for h in links.hrefs if not h.startswith(("http", "#"))}
             assert set(pages) <= navigated | {page}, f"{page}: the sidebar misses pages of {slug}"
 
 
