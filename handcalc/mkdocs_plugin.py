@@ -86,7 +86,6 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             files.append(File.generated(config, path, abs_src_path=str(src)))
         return files
 
-
     def _show_error(self, path: Path, slug: str, exc: SpecError) -> sitegen.Collected:
         """Under ``mkdocs serve``: the error goes on the example's pages and into the log."""
         near = _near(path)
