@@ -41,6 +41,8 @@ from .trace import (
     UpdateLayer,
 )
 
+MAX_EXACT_DIGITS = 2_000  # exact parameters larger than this stop the run (see _check_size)
+
 Progress = Callable[[int], None]
 
 
@@ -238,6 +240,7 @@ def run(spec: Spec, progress: Progress | None = None) -> Trace:
     for number in range(1, spec.training.exact_steps + 1):
         epoch, batch = next(plan)
         rec, params = step(spec, params, number, epoch, batch, r)
+        _check_size(params, number)
         steps.append(rec)
         epoch_losses.setdefault(epoch, []).append(rec.loss.value)
         if progress:
@@ -255,6 +258,22 @@ def run(spec: Spec, progress: Progress | None = None) -> Trace:
     if not spec.trains and spec.train:
         inference = forward(spec, params, [tuple(Num(v) for v in s.x) for s in spec.train], r)
     return Trace(spec, initial, tuple(steps), params, epoch_loss, len(rest), predictions, accuracy, inference)
+
+
+def _check_size(params: Sequence[Params], number: int) -> None:
+    """Refuse to go on when exact parameters outgrow ``MAX_EXACT_DIGITS``.
+
+    In a network whose arithmetic stays rational (linear, ReLU, leaky ReLU; mse and the
+    like) every exact step combines the parameters of all layers, so the digits of the
+    fractions can multiply from step to step and a few more steps would not finish."""
+    bits = max((max(v.v.numerator.bit_length(), v.v.denominator.bit_length()) for p in params
+                for v in (*(w for row in p.W for w in row), *(p.b or ())) if v.exact), default=1)
+    digits = int(bits * 0.30103) + 1  # decimal digits of the largest numerator or denominator
+    if digits > MAX_EXACT_DIGITS:
+        raise SpecError("training.exact_steps",
+                        f"after step {number} the exact weights have {digits:,} digits (at most "
+                        f"{MAX_EXACT_DIGITS:,}); set training.exact_steps to {number - 1} or fewer, or use "
+                        "display.rounding: hand")
 
 
 def _mean(values: list[Num]) -> Num:

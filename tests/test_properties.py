@@ -263,6 +263,17 @@ def smooth_reference_run(problem: Problem) -> tuple[Spec, list[list[int]], list[
     return spec, plan, results, margin
 
 
+def run_exact(spec: Spec) -> Trace:
+    """``engine.run``; a rational network whose fractions outgrow the engine's bound is
+    refused (as documented) and the example is skipped."""
+    try:
+        return engine.run(spec)
+    except SpecError as exc:
+        assert exc.field == "training.exact_steps", exc
+        assume(False)
+        raise
+
+
 @examples(150)
 @given(problems())
 def test_engine_agrees_with_reference(problem: Problem) -> None:
@@ -270,7 +281,7 @@ def test_engine_agrees_with_reference(problem: Problem) -> None:
 
     event(f"{spec.notation}, {problem.activations[-1]} + {problem.loss}, "
           f"batch {'n' if spec.training.batch_size > 1 else 1}")
-    trace = engine.run(spec)
+    trace = run_exact(spec)
     assert [list(s.batch) for s in trace.steps] == plan
     assert trace.float_steps == 0
     for number, (s, res) in enumerate(zip(trace.steps, results), start=1):
@@ -352,7 +363,7 @@ def test_rational_networks_are_exact(problem: Problem) -> None:
     plan = batches(spec, problem)
     X, Y = problem.data(R.EXACT)
     layers = problem.layers(R.EXACT)
-    trace = engine.run(spec)
+    trace = run_exact(spec)
     for s, batch in zip(trace.steps, plan):
         for where, rec in step_records(s):
             assert rec.value.exact, f"step {s.number} {where} is not exact"

@@ -24,6 +24,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from handcalc import engine
 from handcalc.cli import main
 
 HANDCALC = Path(sys.executable).parent / "handcalc"
@@ -243,6 +244,42 @@ def test_requests_too_big_to_finish_are_refused_at_once(tmp_path: Path, training
     done = handcalc("run", str(bad), timeout=30)
     assert done.returncode == 2, done.stderr
     assert re.search(rf"^handcalc: {field}: .*{limit}", message_of(done.stderr)), done.stderr
+
+
+GROWING = """\
+title: A rational network whose fractions grow with every exact step
+layers:
+  - {units: 5, activation: linear, weights: [["1/3", 0.25, -0.5, "2/7", 0.7], [0.1, "-1/7", 0.3, 0.4, 0.5]],
+     bias: [0.1, 0.2, 0.3, 0.4, 0.5]}
+  - {units: 5, activation: linear, weights: [[0.1, 0.2, 0.3, 0.4, 0.5], [0.2, 0.3, 0.4, 0.5, 0.6],
+     ["1/3", 0.4, 0.5, 0.6, 0.7], [0.4, 0.5, 0.6, 0.7, 0.8], [0.5, 0.6, 0.7, 0.8, "2/7"]],
+     bias: [0.1, 0.1, 0.1, 0.1, 0.1]}
+  - {units: 1, activation: linear, weights: [[0.3], [0.2], [0.1], ["1/3"], [0.5]], bias: [0.1]}
+loss: mse
+learning_rate: 0.25
+data:
+  train: [{x: [1.5, 0.7], y: [1]}, {x: [0.3, 1.9], y: [-1]}, {x: [1.1, 0.2], y: [0.5]}, {x: [0.9, 1.3], y: [0.2]}]
+training: {epochs: 3, batch_size: 1}
+"""
+
+
+def test_exact_numbers_that_outgrow_the_bound_are_refused(tmp_path: Path) -> None:
+    """Every exact step of this network multiplies the digits of its fractions: twelve
+    steps would not finish.  The run stops with the bound and the number of steps that fit,
+    and that number of steps runs."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GROWING)
+    done = handcalc("run", str(bad), timeout=30)
+    assert done.returncode == 2, done.stderr
+    line = message_of(done.stderr)
+    found = re.match(r"handcalc: training\.exact_steps: after step (\d+) the exact weights have [\d,]+ digits "
+                     rf"\(at most {engine.MAX_EXACT_DIGITS:,}\); set training\.exact_steps to (\d+) or fewer", line)
+    assert found, line
+    fits = int(found.group(2))
+    assert fits == int(found.group(1)) - 1 >= 1
+    good = tmp_path / "good.yaml"
+    good.write_text(GROWING.replace("batch_size: 1}", f"batch_size: 1, exact_steps: {fits}}}"))
+    assert handcalc("run", str(good), timeout=30).returncode == 0
 
 
 def test_missing_file(tmp_path: Path) -> None:
