@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from . import check as check_mod
-from . import engine
+from . import engine, resources
 from . import spec as spec_mod
 from .check import Report
 from .errors import SpecError
@@ -47,8 +47,6 @@ from .trace import Trace
 from .worksheet_pages import site_pages
 
 MARKER = ".handcalc-generated"  # present in every folder the generator wrote
-KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
-KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
 
 
 @dataclass(frozen=True)
@@ -333,18 +331,6 @@ def nav(collected: Sequence[Collected], folder: str = "examples", title: str = "
     return {title: entries}
 
 
-def katex_files(katex_dir: Path | str) -> list[tuple[str, Path]]:
-    """The KaTeX files the pages load, as (path in the site, file on disk): the script,
-    the stylesheet, auto-render and every font the stylesheet names."""
-    katex_dir = Path(katex_dir)
-    missing = [name for name in KATEX_FILES if not (katex_dir / name).is_file()]
-    fonts = sorted((katex_dir / "fonts").glob("KaTeX_*")) if (katex_dir / "fonts").is_dir() else []
-    if missing or not fonts:
-        raise SpecError(str(katex_dir), "KaTeX is missing (run `bash scripts/setup.sh` or `npm ci`)")
-    out = [(f"{KATEX_FOLDER}/{name}", katex_dir / name) for name in KATEX_FILES]
-    return out + [(f"{KATEX_FOLDER}/fonts/{f.name}", f) for f in fonts]
-
-
 # ---------------------------------------------------------------------------
 # writing (for builders other than MkDocs-with-our-plugin)
 
@@ -379,9 +365,10 @@ def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | byte
 
 
 def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "examples",
-          katex_dir: Path | str | None = None) -> list[Path]:
+          assets: bool = False) -> list[Path]:
     """Write the generated pages into ``docs_dir/folder`` (replacing what was there) and,
-    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written."""
+    with ``assets``, the pages' scripts, styles and KaTeX into ``docs_dir/assets/handcalc``.
+    Returns the files written."""
     docs_dir = Path(docs_dir)
     target = _owned_folder(docs_dir, folder)
     prefix = safe_relative(folder, "output folder")
@@ -392,8 +379,7 @@ def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "exampl
             raise ValueError(f"generated file {f.path!r} is outside {folder!r}")
         rel.append((PurePosixPath(*p.parts[len(prefix.parts):]), f.data))
     written = replace_folder(target, rel)
-    if katex_dir is not None:
-        kfiles = katex_files(katex_dir)
-        ktarget = _owned_folder(docs_dir, KATEX_FOLDER)
-        written += replace_folder(ktarget, [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles])
+    if assets:
+        written += replace_folder(_owned_folder(docs_dir, resources.SITE_FOLDER), [
+            (PurePosixPath(p).relative_to(resources.SITE_FOLDER), src) for p, src in resources.site_assets()])
     return written
