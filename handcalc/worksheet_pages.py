@@ -113,12 +113,10 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
         more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
         raise Clash(f"{existing[0]}{more} already exist{'s' if len(existing) == 1 else ''} (use --force to overwrite)")
     out.mkdir(parents=True, exist_ok=True)
-    have_katex = pdf.copy_katex(out / KATEX_DIR)
+    pdf.copy_katex(out / KATEX_DIR)
     for d in docs:
         (out / f"{d.stem}.html").write_text(d.html, encoding="utf-8")
     if fmt != "pdf":
-        if not have_katex:
-            raise pdf.PdfError("; ".join(pdf.missing()))
         return targets
     jobs = [pdf.Job(out / f"{d.stem}.html", tuple(pdf.Output(out / f"{stem}.pdf", mode, footer)
                                                   for stem, mode, footer in d.prints))
