@@ -13,7 +13,6 @@ from pathlib import Path
 
 import click
 
-from . import check as check_mod
 from . import engine, export
 from . import spec as spec_mod
 from .errors import SpecError
@@ -94,6 +93,8 @@ def check(spec: str, fd_steps: int | None, rounding: str | None, decimals: int |
     Exits 0 when everything agrees, 1 when something does not, 2 for a bad spec."""
     with _user_errors():
         _, trace = _run(spec, rounding, decimals)
+        from . import check as check_mod  # numpy: only this command needs it
+
         report = check_mod.check(trace, fd_steps)
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
