@@ -30,6 +30,7 @@ pages back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,8 @@ from .errors import SpecError
 
 log = get_plugin_logger(__name__)
 
-# The Markdown extensions the pages are written for, with the settings they need.
+# The Markdown extensions the pages are written for, with the settings they need
+# (``SETTINGS``: a setting the user may leave out, but not set otherwise).
 EXTENSIONS: dict[str, dict[str, Any]] = {
     "admonition": {},  # a spec's error on a page
     "attr_list": {},  # { .ws-part } on worksheet headings
@@ -55,6 +57,14 @@ EXTENSIONS: dict[str, dict[str, Any]] = {
     "pymdownx.arithmatex": {"generic": True},  # $…$ and $$ for KaTeX (katex-init.js)
     "pymdownx.details": {},  # ??? folds
     "pymdownx.superfences": {},
+}
+SETTINGS: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "pymdownx.arithmatex": {  # the delimiters katex-init.js hands to KaTeX; the pages' $…$ and $$ blocks
+        "tex_inline_wrap": (lambda v: list(v) == ["\\(", "\\)"], "tex_inline_wrap left at its default"),
+        "tex_block_wrap": (lambda v: list(v) == ["\\[", "\\]"], "tex_block_wrap left at its default"),
+        "inline_syntax": (lambda v: "dollar" in v, "dollar in inline_syntax"),
+        "block_syntax": (lambda v: "dollar" in v, "dollar in block_syntax"),
+    },
 }
 IN_EXTRA = {"attr_list", "md_in_html", "tables", "fenced_code"}  # what the `extra` extension already holds
 
@@ -132,6 +142,7 @@ def _markdown_extensions(config: MkDocsConfig) -> None:
             continue
         mine = config.mdx_configs.get(name) or {}
         wrong = [f"{k}: {str(v).lower()}" for k, v in options.items() if mine.get(k) != v]
+        wrong += [say for k, (ok, say) in SETTINGS.get(name, {}).items() if k in mine and not ok(mine[k])]
         if wrong:
             raise PluginError(f"handcalc: mkdocs.yml: markdown_extensions: {name} needs {', '.join(wrong)} "
                               "(the worked examples' math is typeset by KaTeX)")

@@ -24,6 +24,7 @@ import handcalc
 from handcalc import resources, sitegen, spec
 
 SMALL = "candy-bar"  # the quickest shipped example with a training step
+CHROMIUM = Path("/usr/bin/chromium")
 
 
 def test_vendored_katex_is_whole() -> None:
@@ -65,12 +66,46 @@ def test_plugin_alone_builds_a_foreign_site(tmp_path: Path, theme: str) -> None:
     assert "&lt;nav" not in page and "markdown>" not in page  # md_in_html took the page list
 
 
-def test_math_that_would_stay_raw_fails_in_one_line(tmp_path: Path) -> None:
-    site = foreign_site(tmp_path, extra="markdown_extensions:\n  - pymdownx.arithmatex\n")
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+def test_math_is_typeset_with_the_mkdocs_theme(tmp_path: Path) -> None:
+    site = foreign_site(tmp_path, "mkdocs")
+    assert mkdocs("build", "--strict", cwd=site).returncode == 0
+    assert typeset_count([site / "site"])[0] > 5
+
+
+def typeset_count(sites: list[Path]) -> list[int]:
+    """For each built site, the number of typeset formulas on the candy-bar forward page in
+    headless Chromium (only file: requests allowed; every arithmatex element must be typeset)."""
+    from playwright.sync_api import sync_playwright
+
+    counts = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"],
+                                    headless=True)
+        for site in sites:
+            page = browser.new_page()
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+            page.goto((site / "examples" / SMALL / "forward" / "index.html").as_uri())
+            page.wait_for_function("[...document.querySelectorAll('.arithmatex')]"
+                                   ".every(el => el.querySelector('.katex'))", timeout=30_000)
+            assert page.locator(".katex-error").count() == 0, site
+            counts.append(page.locator(".katex").count())
+            page.close()
+        browser.close()
+    return counts
+
+
+@pytest.mark.parametrize(("options", "needs"), [
+    ("", "generic: true"),
+    (":\n      generic: true\n      block_syntax: [begin]", "dollar in block_syntax"),
+])
+def test_math_that_would_stay_raw_fails_in_one_line(tmp_path: Path, options: str, needs: str) -> None:
+    site = foreign_site(tmp_path, extra=f"markdown_extensions:\n  - pymdownx.arithmatex{options}\n")
     done = mkdocs("build", "--strict", cwd=site)
     assert done.returncode != 0
     errors = [ln for ln in done.stderr.splitlines() if ln.startswith("ERROR")]
-    assert len(errors) == 1 and "pymdownx.arithmatex needs generic: true" in errors[0], done.stderr
+    assert len(errors) == 1 and f"pymdownx.arithmatex needs {needs} (" in errors[0], done.stderr
 
 
 def test_a_user_page_in_the_generated_folder_stops_the_build(tmp_path: Path) -> None:
@@ -166,7 +201,7 @@ def build_dists(out: Path) -> tuple[Path, Path]:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 def test_the_wheel_works_outside_the_repository(tmp_path: Path) -> None:
     wheel, sdist = build_dists(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
@@ -208,21 +243,7 @@ def test_the_wheel_works_outside_the_repository(tmp_path: Path) -> None:
     built_rtd = run("mkdocs", "build", "--strict", cwd=rtd)
     assert built_rtd.returncode == 0, built_rtd.stderr
 
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"],
-                                    headless=True)
-        for site in (course / "site", rtd / "site"):
-            page = browser.new_page()
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
-            page.goto((site / "examples" / SMALL / "forward" / "index.html").as_uri())
-            page.wait_for_function("[...document.querySelectorAll('.arithmatex')]"
-                                   ".every(el => el.querySelector('.katex'))", timeout=30_000)
-            assert page.locator(".katex").count() > 5, site
-            assert page.locator(".katex-error").count() == 0, site
-            page.close()
-        browser.close()
+    assert min(typeset_count([course / "site", rtd / "site"])) > 5
 
 
 def test_sitegen_refuses_assets_folder_it_did_not_write(tmp_path: Path) -> None:
