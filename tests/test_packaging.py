@@ -212,8 +212,15 @@ def test_the_wheel_works_outside_the_repository(tmp_path: Path) -> None:
     with tarfile.open(sdist) as tar:
         members = {m.split("/", 1)[1] for m in tar.getnames() if "/" in m}
     for needed in ("LICENSE", "tests/reference.py", "tests/conftest.py", "tests/sitebuild.py", "mkdocs.yml",
-                   "docs/index.md", "handcalc/examples/golf.yaml", "handcalc/assets/katex/SHA256SUMS"):
+                   "docs/index.md", "examples/golf.yaml", "handcalc/examples/golf.yaml",
+                   "handcalc/assets/katex/SHA256SUMS"):
         assert needed in members, needed
+    with tarfile.open(sdist) as tar:
+        tar.extractall(tmp_path / "sdist", filter="data")
+    unpacked = next((tmp_path / "sdist").iterdir())
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_spec_errors.py",
+                            "tests/test_golden.py"], capture_output=True, text=True, cwd=unpacked, timeout=300)
+    assert tests.returncode == 0, tests.stdout[-3000:]  # the sdist's own tests run from the sdist
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
