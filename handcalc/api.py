@@ -56,6 +56,10 @@ def run(source: Spec | Mapping[str, Any] | str | Path, *, rounding: str | None =
         decimals: int | None = None) -> Run:
     """Load ``source`` (see :func:`load`), run it and return the :class:`Run`.
     ``rounding`` (``"exact"`` or ``"hand"``) and ``decimals`` override the spec's ``display``."""
+    if rounding is not None:
+        spec_mod.choice(rounding, "rounding", ["exact", "hand"])
+    if decimals is not None:
+        spec_mod.integer(decimals, "decimals", 0, spec_mod.LIMITS["decimals"])
     spec = load(source).with_display(rounding=rounding, decimals=decimals)
     return Run(spec, engine.run(spec))
 

@@ -175,6 +175,15 @@ def test_floats_from_yaml_are_read_from_their_text() -> None:
         spec.number(float("nan"), "x")
 
 
+def test_bad_requests_name_the_argument() -> None:
+    with pytest.raises(handcalc.SpecError, match="^rounding: "):
+        handcalc.run(resources.EXAMPLES / f"{SMALL}.yaml", rounding="roughly")
+    with pytest.raises(handcalc.SpecError, match="^spec: expected a spec file's path"):
+        handcalc.load("no such spec")
+    with pytest.raises(handcalc.SpecError, match="^page: "):
+        handcalc.run(resources.EXAMPLES / f"{SMALL}.yaml").page("nowhere")
+
+
 def test_a_run_shows_its_step_not_a_dump() -> None:
     run = handcalc.Run(spec.load(resources.EXAMPLES / "moons.yaml"), example_trace("moons"))
     assert repr(run).startswith("<handcalc run ")
