@@ -25,9 +25,9 @@ from .spec import Spec
 from .trace import Params
 
 LABELS_UP_TO = 4  # widest layer for which weights are labelled
-COL = 190  # horizontal distance between layers
+COL = 160  # horizontal distance between layers
 ROW = 78  # vertical distance between units (shrinks for tall layers)
-MARGIN = 130  # room for input/output names
+MARGIN = 105  # room for input/output names
 R = 15  # node radius
 POS, NEG, NIL = "#1f6fb4", "#c8382d", "#9a9a9a"
 
