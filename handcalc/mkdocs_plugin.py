@@ -132,6 +132,11 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         log.info(f"{shown.error} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
 
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Math stays out of the search index (a result would show its raw TeX): Material's
+        search skips elements marked ``data-search-exclude``."""
+        return html.replace('class="arithmatex"', 'class="arithmatex" data-search-exclude')
+
 
 def _markdown_extensions(config: MkDocsConfig) -> None:
     """Add the Markdown extensions of :data:`EXTENSIONS` that ``mkdocs.yml`` lacks; stop the
