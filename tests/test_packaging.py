@@ -193,8 +193,9 @@ def test_a_run_shows_its_step_not_a_dump() -> None:
     for title in ("# Forward pass", "# Loss", "# Backward pass", "# Update"):
         assert title in shown
     assert "$$" in shown
-    overview = run.page("index")._repr_markdown_()
-    assert "data:image/svg+xml;base64," in overview
+    training = run.page("training")
+    assert "](loss.svg)" in training.markdown
+    assert "](data:image/svg+xml;base64," in training._repr_markdown_()  # the loss chart, inlined
 
 
 # ---------------------------------------------------------------------------
