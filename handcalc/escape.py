@@ -7,6 +7,8 @@ show literally: never as markup, math or a link.
 
 from __future__ import annotations
 
+import unicodedata
+
 _MD_ESCAPES = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "\\": "&#92;", "`": "&#96;",
     "*": "&#42;", "_": "&#95;", "[": "&#91;", "]": "&#93;", "(": "&#40;", ")": "&#41;", "#": "&#35;",
@@ -25,3 +27,11 @@ def escape_xml(s: str) -> str:
     """Spec text for SVG/XML text and attributes."""
     return (" ".join(str(s).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;").replace("'", "&#39;"))
+
+
+def printable(s: str) -> str:
+    """Text for a terminal or a log: control and format characters (escape codes, NUL,
+    zero-width and direction marks) written as ``\\x1b``/``\\u200b``, so spec text can
+    never clear a screen, set a window title or hide part of a message."""
+    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else
+                   (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in str(s))

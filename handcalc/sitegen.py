@@ -34,8 +34,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import atomic, engine
 from . import check as check_mod
-from . import engine
 from . import spec as spec_mod
 from .check import Report
 from .errors import SpecError
@@ -353,20 +353,19 @@ def _owned_folder(docs_dir: Path, folder: str) -> Path:
     target = docs_dir / safe_relative(folder, "output folder")
     if target.resolve() == docs_dir.resolve() or docs_dir.resolve() not in target.resolve().parents:
         raise ValueError(f"output folder {folder!r} must be a folder inside {docs_dir}")
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{target} is a file, not a folder; refusing to replace it")
     if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
         raise ValueError(f"{target} holds files handcalc did not write; refusing to replace it")
     return target
 
 
-def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | bytes | Path]]) -> list[Path]:
-    """Clear ``target`` (a folder the generator owns) and write ``files`` into it."""
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    (target / MARKER).write_text("Written by handcalc; replaced on every build.\n", encoding="utf-8")
+def fill_folder(folder: Path, files: Iterable[tuple[PurePosixPath, str | bytes | Path]]) -> list[PurePosixPath]:
+    """Write ``files`` into the empty (staging) ``folder``, with the generator's marker."""
+    (folder / MARKER).write_text("Written by handcalc; replaced on every build.\n", encoding="utf-8")
     written = []
     for rel, data in files:
-        out = target / rel
+        out = folder / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, Path):
             shutil.copyfile(data, out)
@@ -374,15 +373,21 @@ def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | byte
             out.write_bytes(data)
         else:
             out.write_text(data, encoding="utf-8")
-        written.append(out)
+        written.append(rel)
     return written
 
 
 def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "examples",
           katex_dir: Path | str | None = None) -> list[Path]:
     """Write the generated pages into ``docs_dir/folder`` (replacing what was there) and,
-    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written."""
+    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written.
+
+    Atomic per folder: everything is written into staging folders first (KaTeX checked
+    before that), and the old folders are swapped out only when all of it is complete, so
+    a failure or Ctrl-C leaves the previous pages as they were."""
     docs_dir = Path(docs_dir)
+    if docs_dir.exists() and not docs_dir.is_dir():
+        raise SpecError(str(docs_dir), "is a file, not a folder (the site's docs folder)")
     target = _owned_folder(docs_dir, folder)
     prefix = safe_relative(folder, "output folder")
     rel = []
@@ -391,9 +396,20 @@ def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "exampl
         if p.parts[: len(prefix.parts)] != prefix.parts:
             raise ValueError(f"generated file {f.path!r} is outside {folder!r}")
         rel.append((PurePosixPath(*p.parts[len(prefix.parts):]), f.data))
-    written = replace_folder(target, rel)
+    jobs = [(target, rel)]
     if katex_dir is not None:
         kfiles = katex_files(katex_dir)
-        ktarget = _owned_folder(docs_dir, KATEX_FOLDER)
-        written += replace_folder(ktarget, [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles])
+        jobs.append((_owned_folder(docs_dir, KATEX_FOLDER),
+                     [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles]))
+    written: list[Path] = []
+    with atomic.staged(docs_dir) as staging:
+        for n, (dest, items) in enumerate(jobs):
+            written += [dest / r for r in fill_folder(_mkdir(staging / str(n)), items)]
+        for n, (dest, _) in enumerate(jobs):
+            atomic.swap_folder(staging / str(n), dest)
     return written
+
+
+def _mkdir(p: Path) -> Path:
+    p.mkdir()
+    return p

@@ -22,7 +22,8 @@ from pathlib import Path
 
 import jinja2
 
-from . import pdf
+from . import atomic, pdf
+from .errors import SpecError
 from .escape import escape_md
 from .pages import Page, Rendered
 from .worksheet import SCOPE_TITLES, Worksheet, default_scope, make
@@ -108,22 +109,31 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
     targets = [out / f"{d.stem}.html" for d in docs]
     if fmt == "pdf":
         targets += [out / f"{stem}.pdf" for d in docs for stem, _, _ in d.prints]
-    existing = [t for t in targets if t.exists()]
+    if out.exists() and not out.is_dir():
+        raise SpecError(str(out), "is a file, not a folder (-o names the folder the worksheets go into)")
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing and not force:
         more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
         raise Clash(f"{existing[0]}{more} already exist{'s' if len(existing) == 1 else ''} (use --force to overwrite)")
-    out.mkdir(parents=True, exist_ok=True)
-    have_katex = pdf.copy_katex(out / KATEX_DIR)
-    for d in docs:
-        (out / f"{d.stem}.html").write_text(d.html, encoding="utf-8")
-    if fmt != "pdf":
-        if not have_katex:
-            raise pdf.PdfError("; ".join(pdf.missing()))
-        return targets
-    jobs = [pdf.Job(out / f"{d.stem}.html", tuple(pdf.Output(out / f"{stem}.pdf", mode, footer)
-                                                  for stem, mode, footer in d.prints))
-            for d in docs if d.prints]
-    pdf.print_all(jobs, paper, progress, workers)
+    with atomic.staged(out) as tmp:  # everything is made here first, then moved into ``out``
+        have_katex = pdf.copy_katex(tmp / KATEX_DIR)
+        for d in docs:
+            (tmp / f"{d.stem}.html").write_text(d.html, encoding="utf-8")
+        try:
+            if fmt != "pdf":
+                if not have_katex:
+                    raise pdf.PdfError("; ".join(pdf.missing()))
+            else:
+                jobs = [pdf.Job(tmp / f"{d.stem}.html", tuple(pdf.Output(tmp / f"{stem}.pdf", mode, footer)
+                                                              for stem, mode, footer in d.prints))
+                        for d in docs if d.prints]
+                pdf.print_all(jobs, paper, progress, workers)
+        except pdf.PdfError:  # the HTML is complete: it goes into place, no PDF does
+            for p in tmp.glob("*.pdf"):
+                p.unlink()
+            atomic.move_into(tmp, out)
+            raise
+        atomic.move_into(tmp, out)
     return targets
 
 
