@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .errors import SpecError
 from .spec import Spec
 
 Arrays = list[tuple[np.ndarray, np.ndarray | None]]
@@ -108,17 +109,50 @@ def step(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     return float(per.mean())
 
 
+def _domain(spec: Spec, arrays: Arrays, x: np.ndarray, number: int, batch: Sequence[int]) -> None:
+    """The same domain check as the exact path: bce needs 0 < ŷ < 1, cce ŷ > 0 (float64
+    sigmoids saturate to exactly 0 or 1 where the exact values would not)."""
+    low, high = {"bce": (0.0, 1.0), "cce": (0.0, np.inf)}.get(spec.loss, (None, None))
+    if low is None:
+        return
+    p = _forward(spec, arrays, x)[0][-1]
+    bad = np.argwhere(~((p > low) & (p < high)))
+    if len(bad):
+        s, j = bad[0]
+        dom = "(0, 1)" if spec.loss == "bce" else "(0, ∞)"
+        raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {p[s, j]:.6g} in float64, "
+                        f"where {spec.loss} is undefined (it needs ŷ in {dom}); use a smaller learning_rate, "
+                        "fewer epochs or smaller weights")
+
+
+def _finite(spec: Spec, arrays: Arrays, loss: float, number: int) -> None:
+    """Stop, naming the step and the quantity, when training leaves the finite float64 range."""
+    what = None if np.isfinite(loss) else f"the batch loss is {loss}"
+    for l, (W, b) in enumerate(arrays, start=1):
+        if what is None and not (np.isfinite(W).all() and (b is None or np.isfinite(b).all())):
+            what = f"the weights of layer {l} are no longer finite numbers"
+    if what is not None:
+        raise SpecError(f"step {number}", f"training diverged in float64: {what}; use a smaller "
+                        f"learning_rate (now {float(spec.learning_rate):g}) or fewer epochs")
+
+
 def train(spec: Spec, params: Sequence, plan: Sequence[tuple[int, tuple[int, ...]]],
-          progress: Callable[[int], None] | None = None) -> tuple[Arrays, list[float]]:
-    """Run the remaining updates of ``plan`` from ``params``; returns final arrays and batch losses."""
+          progress: Callable[[int], None] | None = None, first: int = 1) -> tuple[Arrays, list[float]]:
+    """Run the remaining updates of ``plan`` from ``params``; returns final arrays and batch losses.
+    ``first`` is the number of the first of these updates (for messages).  A step whose
+    prediction leaves the loss's domain, or after which the loss or a weight is not a finite
+    number, raises :class:`SpecError` naming the step (NumPy's warnings are not shown)."""
     arrays = to_arrays(params)
     X = np.array([[float(v) for v in s.x] for s in spec.train])
     Y = np.array([[float(v) for v in s.y] for s in spec.train])
     losses = []
     done = 0
-    for _, batch in plan:
+    for number, (_, batch) in enumerate(plan, start=first):
         idx = list(batch)
-        losses.append(step(spec, arrays, X[idx], Y[idx]))
+        with np.errstate(all="ignore"):
+            _domain(spec, arrays, X[idx], number, batch)
+            losses.append(step(spec, arrays, X[idx], Y[idx]))
+        _finite(spec, arrays, losses[-1], number)
         done += 1
         if progress and done % 100 == 0:
             progress(100)

@@ -35,6 +35,7 @@ from mkdocs.structure.files import File, Files
 
 from . import sitegen
 from .errors import SpecError
+from .escape import printable
 
 log = get_plugin_logger(__name__)
 
@@ -65,7 +66,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                                               workers=self.config.workers)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
         except (SpecError, ValueError) as exc:
-            raise PluginError(f"handcalc: {exc}") from None
+            raise PluginError(f"handcalc: {printable(str(exc))}") from None
         self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
         if config.nav is not None:
             config.nav = _expand(config.nav, f"{self.config.folder}/index.md", section)
@@ -76,7 +77,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         try:
             katex = sitegen.katex_files(self.config.katex)
         except SpecError as exc:
-            raise PluginError(f"handcalc: {exc}") from None
+            raise PluginError(f"handcalc: {printable(str(exc))}") from None
         prefixes = (self.config.folder.rstrip("/") + "/", sitegen.KATEX_FOLDER + "/")
         for old in [f for f in files if f.src_uri.startswith(prefixes)]:
             files.remove(old)
@@ -91,7 +92,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         near = _near(path)
         exc = SpecError(exc.field.replace(str(path), str(near), 1), exc.message)
         shown = sitegen.broken(near, slug, exc, self._last_good.get(str(path)))
-        log.info(f"{shown.error} (shown on the example's pages until the spec is fixed)")
+        log.info(f"{printable(shown.error)} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import multiprocessing
 import os
 import re
@@ -39,13 +40,15 @@ from . import check as check_mod
 from . import spec as spec_mod
 from .check import Report
 from .errors import SpecError
-from .escape import escape_md
+from .escape import escape_md, printable
+from .numbers import shorten
 from .pages import Page, Rendered
 from .render import render_example  # imported here, before any fork: the workers share it
 from .spec import Spec
 from .trace import Trace
 from .worksheet_pages import site_pages
 
+log = logging.getLogger("mkdocs.plugins.handcalc")
 MARKER = ".handcalc-generated"  # present in every folder the generator wrote
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
 KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
@@ -156,19 +159,29 @@ def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:
     return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]))
 
 
-def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
-    """:func:`produce` in a worker process: a :class:`SpecError` comes back as (field, message)."""
+def _guarded(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | SpecError:
+    """:func:`produce`, any failure returned as a :class:`SpecError` naming the file: a spec
+    must never stop the other examples, nor leave ``mkdocs serve`` without an answer."""
     try:
         return produce(path, slug, producers)
     except SpecError as exc:
-        return (exc.field, exc.message)
+        return _in_file(path, exc)
+    except Exception as exc:  # noqa: BLE001 - a failure we did not foresee still gets one line
+        return SpecError(str(path), f"could not be processed ({exc.__class__.__name__}: "
+                         f"{shorten(str(exc).splitlines()[0] if str(exc) else '', 120)}); please report this spec")
+
+
+def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
+    """:func:`produce` in a worker process: an error comes back as (field, message)."""
+    r = _guarded(path, slug, producers)
+    return (r.field, r.message) if isinstance(r, SpecError) else r
 
 
 def _cost(path: Path) -> int:
     """A rough measure of the work a spec takes (samples × weights), to start the largest first."""
     try:
         spec = spec_mod.load(path)
-    except SpecError:
+    except Exception:  # noqa: BLE001 - the error is reported when the spec runs
         return 0
     return max(1, len(spec.train)) * sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
 
@@ -180,13 +193,7 @@ def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer]
     ``mkdocs serve`` once it is serving, can deadlock the child), otherwise one by one."""
     if workers <= 1 or len(todo) <= 1 or threading.active_count() > 1 or "fork" not in \
             multiprocessing.get_all_start_methods():
-        out: list[Collected | SpecError] = []
-        for path, slug in todo:
-            try:
-                out.append(produce(path, slug, producers))
-            except SpecError as exc:
-                out.append(exc)
-        return out
+        return [_guarded(path, slug, producers) for path, slug in todo]
     order = sorted(range(len(todo)), key=lambda i: -_cost(todo[i][0]))
     ctx = multiprocessing.get_context("fork")  # the workers start with everything this process imported
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
@@ -209,17 +216,29 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     what the site shows for it instead."""
     examples_dir = Path(examples_dir)
     slugs: dict[str, Path] = {}
+    clashes: dict[Path, SpecError] = {}  # a spec whose page name another spec also gives
     keyed: list[tuple[Path, str, tuple[str, str]]] = []
     for path in spec_files(examples_dir):
         slug = slugify(path.stem)
-        if not slug:
-            raise SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)")
-        if slug in slugs:
-            raise SpecError(str(path), f"gives the same page folder {slug!r} as {slugs[slug].name}")
+        if not slug or slug in slugs:
+            error = SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)"
+                              if not slug else f"gives the same page folder {slug!r} as {slugs[slug].name}; "
+                              "rename one of the two files")
+            if on_error is None:
+                raise error
+            if not slug:
+                log.warning(printable(str(error)))
+                continue
+            clashes[slugs[slug]] = error  # shown on the pages of the spec that has the name
+            continue
         slugs[slug] = path
-        keyed.append((path, slug, (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())))
-    todo = [(path, slug) for path, slug, key in keyed if memo is None or key not in memo]
-    made = dict(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
+        with path.open("rb") as f:  # at most the bytes a spec may have: a huge file is refused when loaded
+            digest = hashlib.sha256(f.read(spec_mod.LIMITS["spec_bytes"] + 1)).hexdigest()
+        keyed.append((path, slug, (str(path.resolve()), digest)))
+    todo = [(path, slug) for path, slug, key in keyed
+            if path not in clashes and (memo is None or key not in memo)]
+    made: dict[Path, Collected | SpecError] = dict(clashes)
+    made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
     out: list[Collected] = []
     for path, slug, key in keyed:
         item = memo[key] if path not in made else made[path]
