@@ -34,6 +34,7 @@ Vector = tuple[Fraction, ...]
 LIMITS = {
     "layers": 16,
     "units": 512,
+    "parameters": 1_000_000,  # weights and biases of the whole network
     "samples": 100_000,
     "epochs": 1_000_000,
     "decimals": 12,
@@ -46,6 +47,8 @@ LIMITS = {
     "float_work": 20_000_000_000,
     # exact training: multiply-adds over the steps traced exactly
     "exact_work": 4_000_000,
+    # exact forward passes outside training (forward-only specs, test samples): multiply-adds
+    "forward_work": 2_000_000,
 }
 
 
@@ -443,6 +446,7 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
     rng = random.Random(init.seed)
     out: list[LayerSpec] = []
     fan_in = n_inputs
+    total = 0  # weights and biases so far, counted before any is drawn
     for n, raw in enumerate(d):
         where = f"layers[{n}]"
         raw = _keys(raw, where, LAYER, {"units", "activation"})
@@ -451,6 +455,11 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
         if act == "softmax" and n != len(d) - 1:
             raise SpecError(f"{where}.activation", "softmax is only supported on the last layer")
         w = raw.get("weights")
+        if fan_in is not None:
+            total += fan_in * units + units
+            if total > LIMITS["parameters"]:
+                raise SpecError(f"{where}.units", f"the layers up to this one have {total:,} weights and biases, "
+                                f"over the limit of {LIMITS['parameters']:,}; use fewer or narrower layers")
         if fan_in is None:  # the first layer fixes the input count
             if w is None:
                 raise SpecError("inputs", "name the inputs or give layers[0].weights")
@@ -461,6 +470,7 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
                 raise SpecError(f"{where}.weights", "expected at least one input, got none")
             if fan_in > LIMITS["units"]:
                 raise SpecError(f"{where}.weights", f"at most {LIMITS['units']} inputs, got {fan_in}")
+            total += fan_in * units + units
         if w is None or w == "random":
             vals = draw(init, rng, fan_in * units)
             weights = tuple(tuple(vals[i * units + j] for j in range(units)) for i in range(fan_in))
@@ -557,6 +567,7 @@ def parse(d: Any) -> Spec:
     train, test = _data(d["data"], n_inputs, n_outputs, need_y=loss is not None)
     _targets(loss, train, test)
     training = _training(d.get("training"), loss, train, layers)
+    _forward_work(train, test, training, loss, layers)
     seed = init.seed
     disp = _keys({} if d.get("display") is None else d["display"], "display", {"decimals", "rounding"})
     display = Display(
@@ -598,3 +609,18 @@ def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple
                         f"{exact_work:,} exact multiply-adds, over the limit of {LIMITS['exact_work']:,}; "
                         f"set training.exact_steps to at most {fit} (the float64 path does the rest)")
     return Training(epochs=epochs, batch_size=bs, shuffle=shuffle, exact_steps=exact)
+
+
+def _forward_work(train: tuple[Sample, ...], test: tuple[Sample, ...], training: Training, loss: str | None,
+                  layers: tuple[LayerSpec, ...]) -> None:
+    """The exact forward passes outside training: every training sample of a spec that does
+    not train (its pages show them all) and every test sample, each one pass over the weights."""
+    weights = sum(len(lay.weights) * lay.units for lay in layers)
+    trains = loss is not None and training.epochs > 0 and bool(train)
+    passes = (0 if trains else len(train)) + len(test)
+    work = passes * weights
+    if work > LIMITS["forward_work"]:
+        where = "data.test" if trains else "data.train"
+        raise SpecError(where, f"{passes:,} exact forward passes over {weights:,} weights need about {work:,} "
+                        f"exact multiply-adds, over the limit of {LIMITS['forward_work']:,}; give fewer samples "
+                        f"(at most {LIMITS['forward_work'] // weights:,}) or a smaller network")

@@ -44,6 +44,8 @@ from .variants import variant
 SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
 MAX_BATCH = 4  # a step-scope worksheet works at most this many samples by hand
+MAX_LINES = 500  # results on one worksheet at most (estimated up front, see estimate_lines)
+LINES_PER_PAGE = 11  # about, on A4 (a 2-32-32-1 step: 2,566 results on 223 pages)
 PER_LINE = 4  # terms per row of a wrapped sum
 DEFAULT_DECIMALS = 2
 ATTEMPTS = 40  # seeds tried per variant before giving up
@@ -146,6 +148,7 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
         raise SpecError("data.train", "a worksheet needs at least one training sample")
     spec = spec.with_display(rounding=rounding or "hand", decimals=DEFAULT_DECIMALS if decimals is None else decimals)
     if not spec.trains:
+        _check_lines(spec, scope, 1, where)
         return replace(spec, train=spec.train[:1], test=())
     _, batch = next(engine.schedule(spec))
     if scope == "step" and len(batch) > MAX_BATCH:
@@ -153,8 +156,38 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
                         f"to do by hand (at most {MAX_BATCH}); use --scope forward or loss (first sample only) "
                         "or an example with a smaller training.batch_size")
     keep = batch if scope == "step" else batch[:1]
+    _check_lines(spec, scope, len(keep), where)
     return replace(spec, train=tuple(spec.train[i] for i in keep), test=(),
                    training=Training(epochs=1, batch_size=len(keep), shuffle=False, exact_steps=1))
+
+
+class TooLarge(SpecError):
+    """The worksheet would have more lines than :data:`MAX_LINES`."""
+
+
+def estimate_lines(spec: Spec, scope: str, samples: int) -> int:
+    """About how many results a worksheet of ``scope`` over ``samples`` samples has (from the
+    network's size alone, before anything is computed): z and a of every unit per sample;
+    each sample's loss and the batch loss; ∂L/∂a, f′ and δ of every unit per sample, and
+    ∂L/∂θ and the update of every trained parameter."""
+    units = sum(lay.units for lay in spec.layers)
+    lines = 2 * samples * units
+    if scope != "forward":
+        lines += samples + (samples > 1)
+    if scope == "step":
+        trained = sum(len(lay.weights) * lay.units + (lay.units if lay.bias is not None and lay.trainable_bias else 0)
+                      for lay in spec.layers)
+        lines += 3 * samples * units + 2 * trained
+    return lines
+
+
+def _check_lines(spec: Spec, scope: str, samples: int, where: str) -> None:
+    n = estimate_lines(spec, scope, samples)
+    if n > MAX_LINES:
+        smaller = {"step": " use --scope loss or forward, or", "loss": " use --scope forward, or"}.get(scope, "")
+        raise TooLarge("--scope", f"a worksheet ({SCOPE_TITLES[scope]}) of {where} would have about {n:,} results, "
+                       f"over the limit of {MAX_LINES:,} (about {MAX_LINES // LINES_PER_PAGE} pages);{smaller} "
+                       "make it from a smaller network")
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from . import atomic, pdf
 from .errors import SpecError
 from .escape import escape_md
 from .pages import Page, Rendered
-from .worksheet import SCOPE_TITLES, Worksheet, default_scope, make
+from .worksheet import SCOPE_TITLES, TooLarge, Worksheet, default_scope, make
 
 SCOPES = {k: v.capitalize() for k, v in SCOPE_TITLES.items()}
 KATEX_DIR = "katex"  # beside the HTML files
@@ -155,7 +155,12 @@ def markdown(ws: Worksheet, key: bool) -> str:
 def site_pages(example) -> Rendered:
     """Site producer: ``worksheet.md`` and ``answers.md`` for one collected example."""
     spec = example.trace.spec
-    ws = make(spec, default_scope(spec), where=example.slug)
+    try:
+        ws = make(spec, default_scope(spec), where=example.slug)
+    except TooLarge as exc:  # the pages say why there is no worksheet
+        note = f"# {escape_md(spec.title)}\n\nThis example has no worksheet: {escape_md(exc.message)}.\n"
+        return Rendered(example.slug, spec.title, (Page("worksheet.md", "Worksheet", note),
+                                                   Page("answers.md", "Answer key", note)))
     pages = (Page("worksheet.md", "Worksheet", markdown(ws, key=False)),
              Page("answers.md", "Answer key", markdown(ws, key=True)))
     return Rendered(example.slug, spec.title, pages)
