@@ -196,6 +196,12 @@ def parse_exact(text: str) -> Fraction:
     if len(t) > MAX_TEXT:
         raise ValueError(f"number too long: '{shorten(t)}' (at most {MAX_TEXT} characters)")
     if _DECIMAL.match(t):
+        mantissa, _, exponent = t.lower().partition("e")
+        if len(exponent.lstrip("+-")) > 9:  # beyond even Decimal's exponents: decided from the sign
+            if not mantissa.strip("+-0."):
+                return Fraction(0)
+            small = exponent.startswith("-")
+            return check_magnitude(Fraction(1, 10**(MAX_EXPONENT + 1)) if small else Fraction(10**MAX_EXPONENT), t)
         d = Decimal(t)
         digits = len(d.as_tuple().digits)
         if digits > MAX_DIGITS:

@@ -359,7 +359,7 @@ def text(v: Any, where: str, line: bool = False, blank: bool = True) -> str:
 
 def choice(v: Any, where: str, options: list[str] | dict) -> str:
     if not isinstance(v, str) or v not in options:
-        got = f"'{v}'" if isinstance(v, str) else _kind(v)
+        got = f"'{shorten(v)}'" if isinstance(v, str) else _kind(v)
         raise SpecError(where, f"expected one of {' | '.join(options)}, got {got}")
     return v
 
@@ -438,15 +438,35 @@ def _init(d: Any) -> Init:
     ))
 
 
+def _count_parameters(d: list, n_inputs: int | None, notation: str) -> None:
+    """Refuse a network of more than ``LIMITS["parameters"]`` weights and biases before any
+    weight is read or drawn (the layers' own checks come after)."""
+    first = d[0] if isinstance(d[0], dict) else {}
+    w = first.get("weights")
+    if n_inputs is None and isinstance(w, list) and w and all(isinstance(r, list) for r in w):
+        n_inputs = len(w) if notation == "row" else len(w[0])
+    fan_in = n_inputs or 1
+    total = 0
+    for n, raw in enumerate(d):
+        units = raw.get("units") if isinstance(raw, dict) else None
+        if not isinstance(units, int) or isinstance(units, bool) or not 1 <= units <= LIMITS["units"]:
+            return  # the layer's own check names the problem
+        total += min(fan_in, LIMITS["units"]) * units + units
+        if total > LIMITS["parameters"]:
+            raise SpecError(f"layers[{n}].units", f"the layers up to this one have {total:,} weights and biases, "
+                            f"over the limit of {LIMITS['parameters']:,}; use fewer or narrower layers")
+        fan_in = units
+
+
 def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[LayerSpec, ...]:
     if not isinstance(d, list) or not d:
         raise SpecError("layers", f"expected a non-empty list of layers, got {_kind(d)}")
     if len(d) > LIMITS["layers"]:
         raise SpecError("layers", f"at most {LIMITS['layers']} layers, got {len(d)}")
     rng = random.Random(init.seed)
+    _count_parameters(d, n_inputs, notation)
     out: list[LayerSpec] = []
     fan_in = n_inputs
-    total = 0  # weights and biases so far, counted before any is drawn
     for n, raw in enumerate(d):
         where = f"layers[{n}]"
         raw = _keys(raw, where, LAYER, {"units", "activation"})
@@ -455,11 +475,6 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
         if act == "softmax" and n != len(d) - 1:
             raise SpecError(f"{where}.activation", "softmax is only supported on the last layer")
         w = raw.get("weights")
-        if fan_in is not None:
-            total += fan_in * units + units
-            if total > LIMITS["parameters"]:
-                raise SpecError(f"{where}.units", f"the layers up to this one have {total:,} weights and biases, "
-                                f"over the limit of {LIMITS['parameters']:,}; use fewer or narrower layers")
         if fan_in is None:  # the first layer fixes the input count
             if w is None:
                 raise SpecError("inputs", "name the inputs or give layers[0].weights")
@@ -470,7 +485,6 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
                 raise SpecError(f"{where}.weights", "expected at least one input, got none")
             if fan_in > LIMITS["units"]:
                 raise SpecError(f"{where}.weights", f"at most {LIMITS['units']} inputs, got {fan_in}")
-            total += fan_in * units + units
         if w is None or w == "random":
             vals = draw(init, rng, fan_in * units)
             weights = tuple(tuple(vals[i * units + j] for j in range(units)) for i in range(fan_in))
