@@ -65,7 +65,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                                               on_error=self._show_error if self._serving else None,
                                               workers=self.config.workers)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
-        except (SpecError, ValueError) as exc:
+        except (SpecError, ValueError, OSError) as exc:
             raise PluginError(f"handcalc: {printable(str(exc))}") from None
         self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
         if config.nav is not None:

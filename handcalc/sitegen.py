@@ -49,6 +49,7 @@ from .trace import Trace
 from .worksheet_pages import site_pages
 
 log = logging.getLogger("mkdocs.plugins.handcalc")
+PAGE_PARAMETERS = 5_000  # weights and biases of an example the site makes pages for, at most
 MARKER = ".handcalc-generated"  # present in every folder the generator wrote
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
 KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
@@ -124,10 +125,21 @@ def _in_file(path: Path, exc: SpecError) -> SpecError:
     return SpecError(f"{path}: {exc.field}" if exc.field else str(path), exc.message)
 
 
+def _fits_pages(spec: Spec) -> None:
+    """Refuse, before running it, a network whose pages would be unreadably large: the
+    backward and update pages hold an equation for every weight and bias."""
+    n = sum(len(lay.weights) * lay.units + (lay.units if lay.bias is not None else 0) for lay in spec.layers)
+    if n > PAGE_PARAMETERS:
+        raise SpecError("layers", f"the site's pages show an equation for every weight and bias: {n:,} are over the "
+                        f"limit of {PAGE_PARAMETERS:,} for a worked example's pages; use a smaller network "
+                        "(`handcalc run` and `handcalc check` still take this one)")
+
+
 def run_example(path: Path, slug: str) -> Example:
     """``spec.load → engine.run → check.check`` for one spec file."""
     try:
         spec = spec_mod.load(path)
+        _fits_pages(spec)
         trace = engine.run(spec)
     except SpecError as exc:
         raise _in_file(path, exc) from None
@@ -216,7 +228,7 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     what the site shows for it instead."""
     examples_dir = Path(examples_dir)
     slugs: dict[str, Path] = {}
-    clashes: dict[Path, SpecError] = {}  # a spec whose page name another spec also gives
+    failed: dict[Path, SpecError] = {}  # specs that cannot be read, or whose page name another gives too
     keyed: list[tuple[Path, str, tuple[str, str]]] = []
     for path in spec_files(examples_dir):
         slug = slugify(path.stem)
@@ -229,15 +241,21 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
             if not slug:
                 log.warning(printable(str(error)))
                 continue
-            clashes[slugs[slug]] = error  # shown on the pages of the spec that has the name
+            failed[slugs[slug]] = error  # shown on the pages of the spec that has the name
             continue
         slugs[slug] = path
-        with path.open("rb") as f:  # at most the bytes a spec may have: a huge file is refused when loaded
-            digest = hashlib.sha256(f.read(spec_mod.LIMITS["spec_bytes"] + 1)).hexdigest()
+        try:
+            with path.open("rb") as f:  # at most the bytes a spec may have: a huge file is refused when loaded
+                digest = hashlib.sha256(f.read(spec_mod.LIMITS["spec_bytes"] + 1)).hexdigest()
+        except OSError as exc:
+            error = SpecError(str(path), f"cannot be read ({exc.strerror or exc.__class__.__name__})")
+            if on_error is None:
+                raise error from None
+            failed[path], digest = error, ""
         keyed.append((path, slug, (str(path.resolve()), digest)))
     todo = [(path, slug) for path, slug, key in keyed
-            if path not in clashes and (memo is None or key not in memo)]
-    made: dict[Path, Collected | SpecError] = dict(clashes)
+            if path not in failed and (memo is None or key not in memo)]
+    made: dict[Path, Collected | SpecError] = dict(failed)
     made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
     out: list[Collected] = []
     for path, slug, key in keyed:

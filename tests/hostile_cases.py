@@ -357,6 +357,12 @@ CASES: list[Case] = [
          not_in_output=("\x1b",)),
     Case("serve: a wide network has no worksheet, says why", "serve", (), 0, "has no worksheet",
          files={"examples/wide.yaml": spec(*WIDE)}, seconds=60),
+    Case("serve: a network too large for pages", "serve", (), 0, "layers: the site's pages show an equation",
+         files={"examples/small.yaml": BASE, "examples/huge.yaml": spec(
+             "layers: [{units: 100, activation: relu}, {units: 100, activation: relu}, {units: 1, activation: linear}]")}),
+    Case("build: a network too large for pages", "build", BUILD, 2, "over the limit of 5,000", files={**OLD_SITE,
+         "examples/huge.yaml": spec("layers: [{units: 100, activation: relu}, {units: 100, activation: relu}, "
+                                    "{units: 1, activation: linear}]")}),
     Case("serve: a spec that is a link to /dev/zero is not read", "serve", (), 0, "",
          files={"examples/small.yaml": BASE, "examples/zero.yaml": "<link to /dev/zero>"}),
     # ---------------------------------------------------------------- printing
