@@ -80,7 +80,7 @@ def run(spec: str, as_json: bool, rounding: str | None, decimals: int | None) ->
     with _user_errors():
         s, trace = _run(spec, rounding, decimals)
     if as_json:
-        click.echo(json.dumps(export.to_dict(trace), indent=1, ensure_ascii=False))
+        click.echo(printable(json.dumps(export.to_dict(trace), indent=1, ensure_ascii=False), keep="\n"))  # valid JSON
         return
     d = s.display.decimals
     click.echo(f"{printable(s.title)}: {'-'.join(map(str, s.sizes))} network, {s.display.rounding} numbers")

@@ -29,9 +29,10 @@ def escape_xml(s: str) -> str:
             .replace('"', "&quot;").replace("'", "&#39;"))
 
 
-def printable(s: str) -> str:
+def printable(s: str, keep: str = "") -> str:
     """Text for a terminal or a log: control and format characters (escape codes, NUL,
-    zero-width and direction marks) written as ``\\x1b``/``\\u200b``, so spec text can
-    never clear a screen, set a window title or hide part of a message."""
-    return "".join(c if unicodedata.category(c) not in ("Cc", "Cf") else
+    line breaks, zero-width and direction marks) written as ``\\x1b``/``\\u200b``, so spec
+    text can never clear a screen, set a window title or hide part of a message; the
+    characters of ``keep`` (``"\\n"`` for multi-line output) are left as they are."""
+    return "".join(c if c in keep or unicodedata.category(c) not in ("Cc", "Cf") else
                    (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in str(s))

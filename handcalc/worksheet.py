@@ -45,6 +45,7 @@ SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
 MAX_BATCH = 4  # a step-scope worksheet works at most this many samples by hand
 MAX_LINES = 500  # results on one worksheet at most (estimated up front, see estimate_lines)
+MAX_TOTAL_LINES = 50_000  # results of all variants of one `handcalc worksheet --variants` run
 LINES_PER_PAGE = 11  # about, on A4 (a 2-32-32-1 step: 2,566 results on 223 pages)
 PER_LINE = 4  # terms per row of a wrapped sum
 DEFAULT_DECIMALS = 2
@@ -493,7 +494,11 @@ def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *
     whose numbers differ from every earlier variant and (if possible) whose hidden layers are not
     all switched off."""
     scope = scope or default_scope(spec)
-    prepare(spec, scope, rounding, decimals, where)  # the scope and batch are checked once, up front
+    one = prepare(spec, scope, rounding, decimals, where)  # the scope and batch are checked once, up front
+    lines = estimate_lines(one, scope, len(one.train))
+    if lines * count > MAX_TOTAL_LINES:
+        raise TooLarge("--variants", f"{count} variants of about {lines:,} results each are over the limit of "
+                       f"{MAX_TOTAL_LINES:,} results in one run; make at most {max(MAX_TOTAL_LINES // lines, 1)}")
     out: list[Worksheet] = []
     seen: set[Any] = set()
     width = len(str(count))

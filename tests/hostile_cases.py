@@ -373,6 +373,12 @@ CASES: list[Case] = [
     Case("printing: worksheet names the title escaped", "printing",
          ("worksheet", "{spec}", "-o", "{tmp}/out", "--format", "html"), 0, "\\u202e", spec('title: "x\\u202ey"'),
          not_in_output=("\u202e",), writes=("out/spec-worksheet.html",)),
+    Case("printing: --json escapes a direction override, staying JSON", "printing", ("run", "{spec}", "--json"), 0,
+         '"title": "abc\\u202edef"', spec('title: "abc\\u202edef"'), not_in_output=("\u202e",)),
+    Case("printing: worksheet variants over the total limit", "printing",
+         ("worksheet", "{spec}", "-o", "{tmp}/out", "--variants", "500", "--format", "html"), 2,
+         "--variants: 500 variants of about", spec("layers: [{units: 8, activation: relu}, "
+                                                   "{units: 8, activation: relu}, {units: 1, activation: linear}]")),
     Case("printing: --json of a diverging run is refused, not nan", "printing", ("run", "{spec}", "--json"), 2,
          "diverged", spec("layers: [{units: 1, activation: linear, weights: [[2], [1]], bias: [0]}]",
                           "data: {train: [{x: [1, 2], y: 1}, {x: [2, 1], y: 0}]}", "learning_rate: 1000",
