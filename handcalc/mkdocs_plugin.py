@@ -68,6 +68,12 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         except (SpecError, ValueError, OSError) as exc:
             raise PluginError(f"handcalc: {printable(str(exc))}") from None
         self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
+        for got in self._collected:  # a page that says a line does not re-check must fail --strict
+            for failure in got.rendered.line_failures[:5]:
+                log.warning(f"handcalc: {got.slug}: a printed line does not re-check: {failure}")
+            if got.report_failures:
+                log.warning(f"handcalc: {got.slug}: {got.report_failures} equations or gradients do not re-check "
+                            "(see its check page)")
         if config.nav is not None:
             config.nav = _expand(config.nav, f"{self.config.folder}/index.md", section)
         return config

@@ -25,6 +25,7 @@ import jinja2
 from . import atomic, pdf
 from .errors import SpecError
 from .escape import escape_md
+from .pagecheck import check_text
 from .pages import Page, Rendered
 from .worksheet import SCOPE_TITLES, TooLarge, Worksheet, default_scope, make
 
@@ -163,4 +164,5 @@ def site_pages(example) -> Rendered:
                                                    Page("answers.md", "Answer key", note)))
     pages = (Page("worksheet.md", "Worksheet", markdown(ws, key=False)),
              Page("answers.md", "Answer key", markdown(ws, key=True)))
-    return Rendered(example.slug, spec.title, pages)
+    lines = check_text(pages[1].markdown, f"{example.slug}/answers.md")
+    return Rendered(example.slug, spec.title, pages, (), len(lines.lines), tuple(str(f) for f in lines.failures))

@@ -117,7 +117,7 @@ def test_a_wrong_forward_number_is_reported(rounding: str) -> None:
     f1_bad = replace(f1, z=put(f1.z, 0, put(f1.z[0], 0, bad)))
     r = check(with_first_step(trace, replace(s, forward=put(s.forward, 0, f1_bad))), fd_steps=0)
     assert not r.ok
-    assert len(r.failures) == 1 and r.failures[0].startswith("step 1 z[1][sample 1][1]: displayed "), r.failures
+    assert len(r.failures) == 1 and r.failures[0].startswith("step 1 z[1][sample 1][1]: written "), r.failures
     assert "1 failed" in r.summary() and r.failures[0] in r.summary()
 
 

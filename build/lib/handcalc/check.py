@@ -1,0 +1,196 @@
+"""``handcalc check``: re-check every displayed equation and every gradient.
+
+1. *Re-check*: each equation is recomputed from its operands **as written** on the page
+   (:func:`handcalc.display.layout` chooses their digits): rounded to the written result's
+   decimals, halves away from zero, it must give the written result, and exactly so where
+   the page writes ``=``.  The pages themselves are re-checked too, from their LaTeX
+   (:mod:`handcalc.pagecheck`).
+2. *Finite differences*: for each exact step, every ∂L/∂θ is compared with the
+   central difference (L(θ+h) − L(θ−h)) / 2h of the batch loss at the step's
+   starting parameters, on unrounded numbers (h = 10⁻²⁵, so for piecewise-linear
+   networks away from a kink the estimate equals backprop exactly).  Large batches
+   use float64 with h = 10⁻⁶.  Where a ReLU input sits exactly at 0 (a kink), the
+   parameters feeding it are not compared (there ReLU′(0) = 0 by convention, while
+   the central difference sees the average slope ½); the rest of the step is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from . import engine, fast
+from .display import evaluate_with, layout, operands, written
+from .functions import evaluate
+from .numbers import Num
+from .spec import Spec
+from .trace import Params, Record, Step, Trace, forward_records, step_records
+
+H_EXACT = Num(Fraction(1, 10**25))
+H_FLOAT = 1e-6
+KINK = Num(Fraction(1, 10**20))  # |z| below this counts as sitting on ReLU's kink
+EXACT_FD_BUDGET = 40_000  # batch × parameters up to which finite differences use exact numbers
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """One ∂L/∂θ of one step: backprop beside its central-difference estimate."""
+
+    step: int
+    layer: int  # 1-based
+    kind: str  # "W" | "b"
+    row: int  # 0-based (inputs for W; 0 for b)
+    col: int  # 0-based unit
+    backprop: Num
+    estimate: Num | None  # None: not compared (the parameter feeds a ReLU kink)
+    exact_arithmetic: bool  # estimate from exact/60-digit numbers (else float64)
+    ok: bool
+
+
+@dataclass
+class Report:
+    equations: int = 0
+    failures: list[str] = field(default_factory=list)
+    gradient_checks: list[GradientCheck] = field(default_factory=list)
+    gradients: int = 0
+    max_gradient_error: float = 0.0
+    kinks: list[int] = field(default_factory=list)
+    float_fd_steps: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        lines = [f"{self.equations} displayed equations re-checked, {len(self.failures)} failed",
+                 f"{self.gradients} gradients compared with finite differences "
+                 f"(largest difference {self.max_gradient_error:.3g})"]
+        if self.float_fd_steps:
+            lines.append(f"finite differences in float64 for large steps {self.float_fd_steps}")
+        if self.kinks:
+            lines.append(f"steps {self.kinks} have a ReLU input exactly at 0: the parameters that feed it "
+                         "are not compared (ReLU′(0) = 0 by convention; a central difference sees ½)")
+        lines += self.failures[:20]
+        if len(self.failures) > 20:
+            lines.append(f"... and {len(self.failures) - 20} more")
+        return "\n".join(lines)
+
+
+def recheck(where: str, rec: Record, spec: Spec, report: Report) -> None:
+    lay = layout(rec, spec.display.decimals)
+    report.equations += 1
+    if not lay.ok:
+        try:
+            again = f"{float(evaluate_with(rec, [written(x, p) for x, p in zip(operands(rec), lay.places)])):.12g}"
+        except (ZeroDivisionError, ValueError):
+            again = "undefined (an operand written on a pole)"
+        report.failures.append(f"{where}: written {lay.result.text}, recomputed from the written operands {again}")
+
+
+def _perturbed(params: Sequence[Params], l: int, kind: str, i: int, j: int, delta: Num) -> list[Params]:
+    out = list(params)
+    p = out[l]
+    if kind == "W":
+        W = [list(r) for r in p.W]
+        W[i][j] = W[i][j] + delta
+        out[l] = Params(tuple(tuple(r) for r in W), p.b)
+    else:
+        b = list(p.b)
+        b[j] = b[j] + delta
+        out[l] = Params(p.W, tuple(b))
+    return out
+
+
+def _exact_loss(spec: Spec, batch: Sequence[int]) -> Callable[[Sequence[Params]], Num]:
+    plain = engine.Rounder(False, 0)
+    xs = [tuple(Num(v) for v in spec.train[i].x) for i in batch]
+    ys = [tuple(Num(v) for v in spec.train[i].y) for i in batch]
+
+    def loss(params: Sequence[Params]) -> Num:
+        out = engine.forward(spec, params, xs, plain)[-1].a
+        total = Num(Fraction(0))
+        for y, a in zip(ys, out):
+            total = total + evaluate("loss:" + spec.loss, y + tuple(r.value for r in a))
+        return total / len(ys)
+
+    return loss
+
+
+def _float_loss(spec: Spec, batch: Sequence[int]) -> Callable[[Sequence[Params]], Num]:
+    X = np.array([[float(v) for v in spec.train[i].x] for i in batch])
+    Y = np.array([[float(v) for v in spec.train[i].y] for i in batch])
+
+    def loss(params: Sequence[Params]) -> Num:
+        return Num.of_float(fast.batch_loss(spec, fast.to_arrays(params), X, Y))
+
+    return loss
+
+
+def _kinks(spec: Spec, s: Step) -> set[tuple[int, int]]:
+    """(layer index, unit) of every ReLU input sitting on the kink z = 0 in this step."""
+    return {(l, j) for l, (lay, f) in enumerate(zip(spec.layers, s.forward))
+            if lay.activation in ("relu", "leaky_relu")
+            for zs in f.z for j, r in enumerate(zs) if abs(r.value) < KINK}
+
+
+def _crosses(kinks: set[tuple[int, int]], l: int, unit: int) -> bool:
+    """Whether nudging a parameter of layer ``l`` feeding ``unit`` moves some z onto/over a kink:
+    every parameter below a kinked layer does, and in that layer those of the kinked unit."""
+    return any(l < kl or (l == kl and unit == ku) for kl, ku in kinks)
+
+
+def gradients(spec: Spec, s: Step, params: Sequence[Params], report: Report) -> None:
+    """Compare the step's exact-arithmetic gradients with central differences."""
+    exact_step = s
+    if spec.display.rounding == "hand":  # the same step on unrounded numbers
+        exact_step, _ = engine.step(spec, params, s.number, s.epoch, s.batch, engine.Rounder(False, 0))
+    kinks = _kinks(spec, exact_step)
+    if kinks:
+        report.kinks.append(s.number)
+    n_params = sum(len(p.W) * len(p.W[0]) + len(p.b or ()) for p in params)
+    exact = len(s.batch) * n_params <= EXACT_FD_BUDGET
+    loss = _exact_loss(spec, s.batch) if exact else _float_loss(spec, s.batch)
+    h = H_EXACT if exact else Num.of_float(H_FLOAT)
+    if not exact:
+        report.float_fd_steps.append(s.number)
+    for l, b in enumerate(exact_step.backward):
+        cells = [("W", i, j, b.dW[i][j].value) for i in range(len(b.dW)) for j in range(len(b.dW[0]))]
+        cells += [("b", 0, j, r.value) for j, r in enumerate(b.db or ())]
+        for kind, i, j, g in cells:
+            if _crosses(kinks, l, j):
+                report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, None, exact, True))
+                continue
+            fd = (loss(_perturbed(params, l, kind, i, j, h)) - loss(_perturbed(params, l, kind, i, j, -h))) / (h * 2)
+            err = float(abs(fd - g))
+            tol = 1e-20 if exact else 1e-5
+            ok = err <= tol * max(1.0, float(abs(g)))
+            report.gradients += 1
+            report.max_gradient_error = max(report.max_gradient_error, err)
+            report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, fd, exact, ok))
+            if not ok:
+                name = f"W[{l + 1}][{i + 1},{j + 1}]" if kind == "W" else f"b[{l + 1}][{j + 1}]"
+                report.failures.append(f"step {s.number}: dL/d{name} = {float(g):.12g}, "
+                                       f"finite difference {float(fd):.12g}")
+
+
+def check(trace: Trace, fd_steps: int | None = None) -> Report:
+    """Re-check a whole trace; finite differences on the first ``fd_steps`` steps (all by default)."""
+    spec = trace.spec
+    report = Report()
+    params = trace.initial
+    for n, s in enumerate(trace.steps):
+        for where, rec in step_records(s):
+            recheck(f"step {s.number} {where}", rec, spec, report)
+        if fd_steps is None or n < fd_steps:
+            gradients(spec, s, params, report)
+        params = tuple(
+            Params(tuple(tuple(u.value for u in row) for row in up.W),
+                   p.b if up.b is None else tuple(u.value for u in up.b))
+            for p, up in zip(params, s.update))
+    if trace.inference:
+        for where, rec in forward_records(trace.inference):
+            recheck(f"forward {where}", rec, spec, report)
+    return report

@@ -1,0 +1,86 @@
+"""The network diagram of an example as an SVG document.
+
+Nodes stand in columns, one column per layer (the inputs first); every weight is a
+line from input ``i`` to unit ``j``, blue when positive, red when negative, thicker
+when larger in size.  Small networks (no layer wider than :data:`LABELS_UP_TO`) get
+each weight's value written on its line and each bias under its unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .display import show
+from .escape import escape_xml
+from .latex import Style
+from .numbers import Num
+from .spec import Spec
+from .trace import Params
+
+LABELS_UP_TO = 4  # widest layer for which weights are labelled
+COL = 190  # horizontal distance between layers
+ROW = 78  # vertical distance between units (shrinks for tall layers)
+MARGIN = 130  # room for input/output names
+R = 15  # node radius
+POS, NEG, NIL = "#1f6fb4", "#c8382d", "#9a9a9a"
+
+
+def _num(x: Num, decimals: int) -> str:
+    return show(x, decimals).text.replace("-", "−")
+
+
+def network_svg(spec: Spec, params: Sequence[Params], style: Style) -> str:
+    sizes = spec.sizes
+    small = max(sizes) <= LABELS_UP_TO
+    row = ROW if max(sizes) <= 8 else max(26, ROW * 8 // max(sizes))
+    r = R if row >= 40 else row // 2 - 2
+    height = max(sizes) * row + 60
+    width = 2 * MARGIN + COL * (len(sizes) - 1)
+
+    def pos(layer: int, k: int) -> tuple[float, float]:
+        n = sizes[layer]
+        return MARGIN + COL * layer, height / 2 + (k - (n - 1) / 2) * row
+
+    big = max((abs(w) for p in params for rw in p.W for w in rw), default=Num(1))
+    scale = float(big) or 1.0
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" '
+           f'height="{height}" font-family="sans-serif" font-size="13" role="img">',
+           f"<title>{escape_xml(spec.title)}: a {'-'.join(map(str, sizes))} network</title>"]
+    labels = []
+    for l, p in enumerate(params, start=1):
+        for i, rw in enumerate(p.W):
+            for j, w in enumerate(rw):
+                (x1, y1), (x2, y2) = pos(l - 1, i), pos(l, j)
+                colour = POS if w > 0 else NEG if w < 0 else NIL
+                thick = 0.6 + 3.4 * abs(float(w)) / scale
+                out.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="{colour}" '
+                           f'stroke-width="{thick:.2f}" stroke-opacity="0.8"/>')
+                if small:
+                    t = 0.3 + 0.4 * (j + 0.5) / sizes[l]  # spread the labels of one input along its lines
+                    lx, ly = x1 + (x2 - x1) * t, y1 + (y2 - y1) * t
+                    labels.append(f'<text x="{lx:.1f}" y="{ly - 3:.1f}" text-anchor="middle" fill="{colour}" '
+                                  f'stroke="white" stroke-width="3" paint-order="stroke">'
+                                  f'{_num(w, style.decimals)}</text>')
+    out += labels
+    for l, n in enumerate(sizes):
+        for k in range(n):
+            x, y = pos(l, k)
+            fill = "#eef3f8" if l == 0 else "#ffffff"
+            out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r}" fill="{fill}" stroke="#333" stroke-width="1.4"/>')
+            if r >= 10:
+                out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11">{k + 1}</text>')
+            if l == 0:
+                out.append(f'<text x="{x - r - 6:.1f}" y="{y + 4:.1f}" text-anchor="end">'
+                           f'{escape_xml(spec.inputs[k])}</text>')
+            if l == len(sizes) - 1 and spec.outputs:
+                out.append(f'<text x="{x + r + 6:.1f}" y="{y + 4:.1f}">{escape_xml(spec.outputs[k])}</text>')
+            if small and l > 0 and params[l - 1].b is not None:
+                out.append(f'<text x="{x:.1f}" y="{y + r + 14:.1f}" text-anchor="middle" font-size="11" '
+                           f'fill="#555">b = {_num(params[l - 1].b[k], style.decimals)}</text>')
+    for l in range(len(sizes)):
+        x, _ = pos(l, 0)
+        name = "input" if l == 0 else f"layer {l}"
+        act = "" if l == 0 else f" ({spec.layers[l - 1].activation.replace('_', ' ')})"
+        out.append(f'<text x="{x:.1f}" y="18" text-anchor="middle" font-size="12" fill="#333">{name}{act}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"

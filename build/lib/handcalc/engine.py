@@ -1,0 +1,286 @@
+"""Run a spec on exact numbers and record every equation in a :class:`Trace`.
+
+Conventions (row orientation, one sample ``s`` of a batch of ``n``):
+
+* forward:   ``z^{[l]} = a^{[l−1]} W^{[l]} + b^{[l]}``,  ``a^{[l]} = f(z^{[l]})``,  ``ŷ = a^{[L]}``
+* loss:      ``L = (1/n) Σ_s L_s(y_s, ŷ_s)``
+* backward:  ``∂L_s/∂a^{[L]} = loss′(y_s, ŷ_s)``;
+  ``δ^{[l]} = ∂L_s/∂a^{[l]} ⊙ f′(z^{[l]})`` (softmax: ``δ = J^T ∂L_s/∂a``);
+  ``∂L_s/∂a^{[l−1]} = δ^{[l]} (W^{[l]})^T``
+* gradients: ``∂L/∂W^{[l]} = (1/n) Σ_s (a_s^{[l−1]})^T δ_s^{[l]}``,  ``∂L/∂b^{[l]} = (1/n) Σ_s δ_s^{[l]}``
+* update:    ``W ← W − η ∂L/∂W``,  ``b ← b − η ∂L/∂b`` (plain SGD, no momentum)
+
+With ``display.rounding: hand`` every recorded value is rounded to
+``display.decimals`` (halves away from zero) before it is used again.
+After ``training.exact_steps`` updates the rest of the training runs on the
+float64 path (:mod:`handcalc.fast`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Sequence
+from fractions import Fraction
+
+from . import fast
+from .errors import SpecError
+from .functions import ACTIVATIONS, LOSSES, evaluate, in_domain
+from .numbers import ONE, ZERO, Num, round_half_away
+from .spec import Spec
+from .trace import (
+    Affine,
+    Applied,
+    BackwardLayer,
+    ForwardLayer,
+    Mean,
+    Params,
+    Prediction,
+    Step,
+    Trace,
+    Update,
+    UpdateLayer,
+)
+
+MAX_EXACT_DIGITS = 2_000  # exact parameters larger than this stop the run (see _check_size)
+
+Progress = Callable[[int], None]
+
+
+class Rounder:
+    """Writes a value down: unchanged (exact mode) or rounded to ``decimals`` (hand mode)."""
+
+    def __init__(self, hand: bool, decimals: int) -> None:
+        self.hand, self.decimals = hand, decimals
+
+    def __call__(self, v: Num) -> tuple[Num, bool]:
+        if not self.hand:
+            return v, False
+        r = Num(round_half_away(v, self.decimals))
+        return r, not (v.exact and r.v == v.v)
+
+    def affine(self, terms: Sequence[tuple[Num, Num]], offset: Num | None = None,
+               scale: Num | None = None) -> Affine:
+        total = ZERO
+        for x, w in terms:
+            total = total + x * w
+        if offset is not None:
+            total = total + offset
+        if scale is not None:
+            total = total * scale
+        value, rounded = self(total)
+        return Affine(tuple(terms), value, offset, scale, rounded)
+
+    def mean(self, items: Sequence[Num]) -> Mean:
+        total = ZERO
+        for x in items:
+            total = total + x
+        value, rounded = self(total / len(items))
+        return Mean(tuple(items), value, rounded)
+
+    def applied(self, fn: str, args: Sequence[Num], index: int = 0, param: Num | None = None) -> Applied:
+        value, rounded = self(evaluate(fn, args, index, param))
+        return Applied(fn, tuple(args), value, index, param, rounded)
+
+    def update(self, old: Num, rate: Num, grad: Num) -> Update:
+        value, rounded = self(old - rate * grad)
+        return Update(old, rate, grad, value, rounded)
+
+
+def schedule(spec: Spec) -> Iterator[tuple[int, tuple[int, ...]]]:
+    """(epoch, sample indices) of every update, in order; shuffled per epoch with ``seed``."""
+    rng = random.Random(spec.seed)
+    order = list(range(len(spec.train)))
+    bs = spec.training.batch_size
+    for epoch in range(1, spec.training.epochs + 1):
+        if spec.training.shuffle:
+            rng.shuffle(order)
+        for start in range(0, len(order), bs):
+            yield epoch, tuple(order[start:start + bs])
+
+
+def initial_params(spec: Spec) -> tuple[Params, ...]:
+    return tuple(
+        Params(tuple(tuple(Num(w) for w in row) for row in lay.weights),
+               None if lay.bias is None else tuple(Num(b) for b in lay.bias))
+        for lay in spec.layers
+    )
+
+
+def forward(spec: Spec, params: Sequence[Params], xs: Sequence[Sequence[Num]], r: Rounder) -> tuple[ForwardLayer, ...]:
+    out = []
+    inputs = [tuple(x) for x in xs]
+    for l, (lay, p) in enumerate(zip(spec.layers, params), start=1):
+        act = ACTIVATIONS[lay.activation]
+        slope = Num(lay.negative_slope) if lay.activation == "leaky_relu" else None
+        zs, as_ = [], []
+        for a_prev in inputs:
+            z = tuple(r.affine([(a_prev[i], p.W[i][j]) for i in range(len(a_prev))],
+                               None if p.b is None else p.b[j]) for j in range(lay.units))
+            zv = [rec.value for rec in z]
+            if act.elementwise:
+                a = tuple(r.applied(act.name, (zj,), 0, slope) for zj in zv)
+            else:
+                a = tuple(r.applied(act.name, zv, j) for j in range(lay.units))
+            zs.append(z)
+            as_.append(a)
+        out.append(ForwardLayer(l, p.W, p.b, tuple(inputs), tuple(zs), tuple(as_)))
+        inputs = [tuple(rec.value for rec in a) for a in as_]
+    return tuple(out)
+
+
+def _derivative(act_name: str, z: Sequence[Num], a: Sequence[Num], slope: Num | None, r: Rounder):
+    act = ACTIVATIONS[act_name]
+    if not act.elementwise:  # softmax: the Jacobian J_kj = a_k (1[k=j] − a_j)
+        n = len(a)
+        return tuple(tuple(r.applied("d:softmax", (a[k], a[j]), int(k == j)) for j in range(n)) for k in range(n))
+    src = z if act.derivative_of == "z" else a
+    return tuple(r.applied("d:" + act_name, (v,), 0, slope) for v in src)
+
+
+def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: tuple[int, ...],
+         r: Rounder) -> tuple[Step, tuple[Params, ...]]:
+    """One update on one batch: forward, loss, backward, update."""
+    samples = [spec.train[i] for i in batch]
+    xs = [tuple(Num(v) for v in s.x) for s in samples]
+    ys = [tuple(Num(v) for v in s.y) for s in samples]
+    fwd = forward(spec, params, xs, r)
+    loss = LOSSES[spec.loss]
+    n_out = spec.layers[-1].units
+    yhats = [tuple(rec.value for rec in a) for a in fwd[-1].a]
+    for s, yhat in enumerate(yhats):
+        for j, p in enumerate(yhat):
+            if not in_domain(loss, p):
+                raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {float(p):.6g}, "
+                                f"where {spec.loss} is undefined (it needs ŷ in {loss.domain}); "
+                                "use more display.decimals or smaller weights")
+    losses = tuple(r.applied("loss:" + spec.loss, ys[s] + yhats[s]) for s in range(len(batch)))
+    batch_loss = r.mean([rec.value for rec in losses])
+    scale = Num(Fraction(1, len(batch)))
+
+    da = [tuple(r.applied("dloss:" + spec.loss, (ys[s][j], yhats[s][j]), n_out) for j in range(n_out))
+          for s in range(len(batch))]
+    backward: list[BackwardLayer] = []
+    for l in range(len(spec.layers), 0, -1):
+        lay, p, f = spec.layers[l - 1], params[l - 1], fwd[l - 1]
+        slope = Num(lay.negative_slope) if lay.activation == "leaky_relu" else None
+        derivs, dzs = [], []
+        for s in range(len(batch)):
+            z = [rec.value for rec in f.z[s]]
+            a = [rec.value for rec in f.a[s]]
+            d = _derivative(lay.activation, z, a, slope, r)
+            g = [rec.value for rec in da[s]]
+            if ACTIVATIONS[lay.activation].elementwise:
+                dz = tuple(r.affine([(g[j], d[j].value)]) for j in range(lay.units))
+            else:
+                dz = tuple(r.affine([(g[k], d[k][j].value) for k in range(lay.units)]) for j in range(lay.units))
+            derivs.append(d)
+            dzs.append(dz)
+        delta = [[rec.value for rec in dz] for dz in dzs]
+        n_in = len(p.W)
+        dW = tuple(tuple(r.affine([(f.inputs[s][i], delta[s][j]) for s in range(len(batch))], None, scale)
+                         for j in range(lay.units)) for i in range(n_in))
+        db = None
+        if p.b is not None and lay.trainable_bias:
+            db = tuple(r.mean([delta[s][j] for s in range(len(batch))]) for j in range(lay.units))
+        backward.append(BackwardLayer(l, tuple(da), tuple(derivs), tuple(dzs), dW, db))
+        if l > 1:
+            da = [tuple(r.affine([(delta[s][j], p.W[i][j]) for j in range(lay.units)]) for i in range(n_in))
+                  for s in range(len(batch))]
+    backward.reverse()
+
+    eta = Num(spec.learning_rate)
+    updates, new_params = [], []
+    for l, (p, bwd) in enumerate(zip(params, backward), start=1):
+        W = tuple(tuple(r.update(p.W[i][j], eta, bwd.dW[i][j].value) for j in range(len(p.W[0])))
+                  for i in range(len(p.W)))
+        b = None if bwd.db is None else tuple(r.update(p.b[j], eta, bwd.db[j].value) for j in range(len(p.b)))
+        updates.append(UpdateLayer(l, W, b))
+        new_params.append(Params(tuple(tuple(u.value for u in row) for row in W),
+                                 p.b if b is None else tuple(u.value for u in b)))
+    rec = Step(number, epoch, batch, fwd, losses, batch_loss, tuple(backward), tuple(updates))
+    return rec, tuple(new_params)
+
+
+def classify(spec: Spec, yhat: Sequence[Num]) -> int | None:
+    """The predicted class of a classifier (sigmoid: ŷ ≥ ½; softmax: arg max), else ``None``."""
+    act = spec.layers[-1].activation
+    if act == "softmax" or (spec.loss == "cce" and len(yhat) > 1):
+        return max(range(len(yhat)), key=lambda j: yhat[j])
+    if act == "sigmoid" or spec.loss == "bce":
+        return int(yhat[0] >= Num(Fraction(1, 2)))
+    return None
+
+
+def _target_class(y: Sequence[Num]) -> int:
+    return max(range(len(y)), key=lambda j: y[j]) if len(y) > 1 else int(y[0] >= Num(Fraction(1, 2)))
+
+
+def predict(spec: Spec, params: Sequence[Params], r: Rounder) -> tuple[tuple[Prediction, ...], Fraction | None]:
+    preds = []
+    for i, s in enumerate(spec.test):
+        fwd = forward(spec, params, [tuple(Num(v) for v in s.x)], r)
+        yhat = tuple(rec.value for rec in fwd[-1].a[0])
+        y = None if s.y is None else tuple(Num(v) for v in s.y)
+        label = classify(spec, yhat)
+        correct = None if label is None or y is None else label == _target_class(y)
+        preds.append(Prediction(i, tuple(Num(v) for v in s.x), y, yhat, label, correct))
+    judged = [p.correct for p in preds if p.correct is not None]
+    accuracy = Fraction(sum(judged), len(judged)) if judged else None
+    return tuple(preds), accuracy
+
+
+def run(spec: Spec, progress: Progress | None = None) -> Trace:
+    """Train (or, without a loss, only run forward) and return the whole trace."""
+    r = Rounder(spec.display.rounding == "hand", spec.display.decimals)
+    params = initial_params(spec)
+    initial = params
+    steps: list[Step] = []
+    epoch_losses: dict[int, list[Num]] = {}
+    plan = schedule(spec) if spec.trains else iter(())
+    for number in range(1, spec.training.exact_steps + 1):
+        epoch, batch = next(plan)
+        rec, params = step(spec, params, number, epoch, batch, r)
+        _check_size(params, number)
+        steps.append(rec)
+        epoch_losses.setdefault(epoch, []).append(rec.loss.value)
+        if progress:
+            progress(1)
+    rest = list(plan)
+    if rest:
+        final_f, losses = fast.train(spec, params, rest, progress)
+        params = tuple(Params(tuple(tuple(Num.of_float(w) for w in row) for row in W),
+                              None if b is None else tuple(Num.of_float(v) for v in b)) for W, b in final_f)
+        for (epoch, _), loss in zip(rest, losses):
+            epoch_losses.setdefault(epoch, []).append(Num.of_float(loss))
+    epoch_loss = tuple(_mean(v) for _, v in sorted(epoch_losses.items()))
+    predictions, accuracy = predict(spec, params, r)
+    inference = None
+    if not spec.trains and spec.train:
+        inference = forward(spec, params, [tuple(Num(v) for v in s.x) for s in spec.train], r)
+    return Trace(spec, initial, tuple(steps), params, epoch_loss, len(rest), predictions, accuracy, inference)
+
+
+def _check_size(params: Sequence[Params], number: int) -> None:
+    """Refuse to go on when exact parameters outgrow ``MAX_EXACT_DIGITS``.
+
+    In a network whose arithmetic stays rational (linear, ReLU, leaky ReLU; mse and the
+    like) every exact step combines the parameters of all layers, so the digits of the
+    fractions can multiply from step to step and a few more steps would not finish."""
+    bits = max((max(v.v.numerator.bit_length(), v.v.denominator.bit_length()) for p in params
+                for v in (*(w for row in p.W for w in row), *(p.b or ())) if v.exact), default=1)
+    digits = int(bits * 0.30103) + 1  # decimal digits of the largest numerator or denominator
+    if digits > MAX_EXACT_DIGITS:
+        raise SpecError("training.exact_steps",
+                        f"after step {number} the exact weights have {digits:,} digits (at most "
+                        f"{MAX_EXACT_DIGITS:,}); set training.exact_steps to {number - 1} or fewer, or use "
+                        "display.rounding: hand")
+
+
+def _mean(values: list[Num]) -> Num:
+    total = ZERO
+    for v in values:
+        total = total + v
+    return total / len(values) if values else ZERO
+
+
+__all__ = ["run", "step", "forward", "schedule", "initial_params", "Rounder", "ONE"]

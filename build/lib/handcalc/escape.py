@@ -1,0 +1,27 @@
+"""Spec text made safe for where it lands: Markdown/HTML pages and SVG/XML.
+
+(LaTeX ``\\text{…}`` escaping lives in :mod:`handcalc.latex`.)  A title such as
+``<script>alert(1)</script> & 50% _x_ \\href{javascript:alert(1)}{x} ../../etc`` must
+show literally: never as markup, math or a link.
+"""
+
+from __future__ import annotations
+
+_MD_ESCAPES = {
+    "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "\\": "&#92;", "`": "&#96;",
+    "*": "&#42;", "_": "&#95;", "[": "&#91;", "]": "&#93;", "(": "&#40;", ")": "&#41;", "#": "&#35;",
+    "|": "&#124;", "$": "&#36;", "!": "&#33;", "~": "&#126;", "^": "&#94;", "{": "&#123;", "}": "&#125;",
+    ":": "&#58;", "+": "&#43;", "-": "&#45;", "=": "&#61;",
+}
+
+
+def escape_md(s: str) -> str:
+    """Spec text for a Markdown/HTML page: every character that Markdown, HTML, arithmatex or
+    a table could read as markup becomes a character reference, so it shows literally."""
+    return "".join(_MD_ESCAPES.get(c, c) for c in " ".join(str(s).split()))
+
+
+def escape_xml(s: str) -> str:
+    """Spec text for SVG/XML text and attributes."""
+    return (" ".join(str(s).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("'", "&#39;"))

@@ -1,0 +1,540 @@
+"""Trace → the Markdown pages and files of one worked example.
+
+:func:`render_example` is the whole interface: it returns a :class:`handcalc.pages.Rendered`
+with ``index.md`` (overview), ``forward.md``, ``loss.md``, ``backward.md``, ``update.md``,
+``training.md`` and ``check.md`` (a forward-only spec gets the overview, forward and check),
+plus ``network.svg`` and ``loss.svg``.
+
+The Markdown needs these extensions: ``pymdownx.arithmatex`` (generic mode: ``$…$`` inline,
+``$$`` display blocks on their own lines), ``pymdownx.details`` (``??? example`` folds),
+``pymdownx.superfences``, ``tables``, ``attr_list``, ``md_in_html``, ``admonition``.
+
+The builders here pick *which* records to show and lay them out; every equation comes
+from :mod:`handcalc.latex`, every number from :func:`handcalc.display.show`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from . import latex
+from .check import Report
+from .diagram import network_svg
+from .display import joint, show
+from .escape import escape_md
+from .latex import Style, bmatrix
+from .numbers import Num
+from .pagecheck import PageCheck, check_pages
+from .pages import Asset, Page, Rendered
+from .plot import loss_svg
+from .spec import Spec
+from .trace import BackwardLayer, ForwardLayer, Record, Step, Trace
+
+DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
+DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big
+ACT_TITLES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
+              "linear": "linear", "softmax": "softmax"}
+SMALL = 4  # a layer with at most this many inputs and units is "small": everything unfolded
+SUM_KEEP = 3  # terms kept at the start of an abbreviated batch sum
+PER_LINE = 4  # terms per line of a wrapped sum
+FOLD_SIZE = 24  # element-wise expansions per fold at most
+GROUP = 6  # equations per display block inside a fold
+TABLE_FOLD = 12  # data tables longer than this are folded
+GRADIENT_ROWS = 40  # gradient comparisons shown open on the check page at most
+
+# ---------------------------------------------------------------------------
+# templates
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja environment of the pages: package templates, undefined names are errors,
+    the filters registered here are the only helpers templates have."""
+    env = jinja2.Environment(loader=jinja2.PackageLoader("handcalc", "templates"), undefined=jinja2.StrictUndefined,
+                             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update({"md": escape_md, "tex": latex.text, "math": math})
+    return env
+
+
+# ---------------------------------------------------------------------------
+# Markdown building blocks
+
+
+def math(body: str) -> str:
+    """A display block: ``$$`` lines around the body, never an empty line inside."""
+    lines = [ln.rstrip() for ln in body.strip().splitlines() if ln.strip()]
+    return "$$\n" + "\n".join(lines) + "\n$$"
+
+
+def fold(title: str, body: str, kind: str = "example") -> str:
+    """A collapsed ``??? kind "title"`` block (pymdownx.details) around Markdown."""
+    inner = "\n".join(("    " + ln) if ln.strip() else "" for ln in body.strip().splitlines())
+    return f'??? {kind} "{title}"\n\n{inner}\n'
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" ---: " for _ in header) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def cell(x: Num, style: Style, rounded: bool = False) -> str:
+    """A number in a table cell: ``≈`` in front when it is rounded."""
+    s = show(x, style.decimals, rounded)
+    return ("≈ " if s.approx else "") + s.text.replace("-", "−")
+
+
+def rec_cell(rec: Record, style: Style) -> str:
+    return cell(rec.value, style, rec.rounded)
+
+
+def matrix_eq(lhs: str, rows: Sequence[Sequence[str]], approx: bool, note: str = "") -> str:
+    """``lhs = [matrix]``, split into column blocks when it is wide."""
+    rel = r"\approx" if approx else "="
+    blocks = latex.column_blocks(rows)
+    if len(blocks) == 1:
+        return math(f"{lhs} {rel} {bmatrix(rows)}")
+    parts = [f"The matrix has {len(rows[0])} columns; to fit the page it is printed in "
+             f"{len(blocks)} blocks of columns{note}.", ""]
+    for c0, c1, block in blocks:
+        cols = f"{c0 + 1}–{c1}" if c1 - c0 > 1 else f"{c1}"
+        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{(columns {cols})}} {rel} \\\\\n"
+                          f"{bmatrix(block)}\n\\end{{gathered}}"))
+        parts.append("")
+    return "\n".join(parts)
+
+
+def aligned_block(eqs: Sequence[latex.Equation]) -> str:
+    return math(latex.block(eqs, PER_LINE))
+
+
+def expansions(eqs: Sequence[latex.Equation], what: str, show_all: bool) -> str:
+    """The element-wise equations: all of them, or the first few and every other one folded.
+
+    The folds hold at most :data:`FOLD_SIZE` equations each, so that opening one stays quick;
+    the site typesets a fold's math only when it is opened (``docs/assets/katex-init.js``), so
+    a page with hundreds of folded equations is as quick to show as one without them."""
+    if show_all or len(eqs) <= DETAIL_UNITS + 1:
+        return aligned_block(eqs)
+    out = [aligned_block(eqs[:DETAIL_UNITS])]
+    first, total = DETAIL_UNITS, len(eqs)
+    for start in range(first, total, FOLD_SIZE):
+        part = eqs[start:start + FOLD_SIZE]
+        title = (f"The other {len(part)} {what}" if total - first <= FOLD_SIZE
+                 else f"{what[0].upper()}{what[1:]}: {start + 1}–{start + len(part)} of {total}")
+        out.append(fold(title, "\n\n".join(aligned_block(part[i:i + GROUP]) for i in range(0, len(part), GROUP))))
+    return "\n\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# shared pieces
+
+
+@dataclass(frozen=True)
+class Ctx:
+    trace: Trace
+    spec: Spec
+    style: Style
+    report: Report
+
+    @property
+    def layers(self) -> int:
+        return len(self.spec.layers)
+
+
+def _small(f: ForwardLayer) -> bool:
+    return len(f.W) <= SMALL and len(f.W[0]) <= SMALL
+
+
+def params_block(l: int, W: Sequence[Sequence[Num]], b: Sequence[Num] | None, style: Style,
+                 name: str = "") -> str:
+    """``W^{[l]}`` and ``b^{[l]}`` in the notation's layout."""
+    w_txt, w_approx = latex.values([x for r in W for x in r], style)
+    cols = len(W[0])
+    rows = [w_txt[i * cols:(i + 1) * cols] for i in range(len(W))]
+    out = [matrix_eq(f"W^{{[{l}]}}{name}", latex.oriented(rows, style), w_approx)]
+    if b is not None:
+        b_txt, b_approx = latex.values(list(b), style)
+        out.append(matrix_eq(f"b^{{[{l}]}}{name}", latex.vector(b_txt, style), b_approx))
+    return "\n\n".join(out)
+
+
+def vec_tex(items: Sequence[str], style: Style) -> str:
+    """A vector; a single number stands alone, without brackets."""
+    return items[0] if len(items) == 1 else bmatrix(latex.vector(items, style))
+
+
+def samples_shown(n: int) -> list[int]:
+    return list(range(n)) if n <= DETAIL_SAMPLES else [0]
+
+
+# ---------------------------------------------------------------------------
+# forward
+
+
+def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
+    """One layer of the forward pass for sample ``s``: matrix form, each dot product, activation."""
+    st, l = c.style, f.layer
+    lay = c.spec.layers[l - 1]
+    prev = "x" if l == 1 else f"a^{{[{l - 1}]}}"
+    if st.batch > 1:
+        prev = f"x^{{({s + 1})}}" if l == 1 else f"a^{{[{l - 1}]({s + 1})}}"
+    zname = f"z^{{[{l}]}}" if st.batch == 1 else f"z^{{[{l}]({s + 1})}}"
+    aname = f"a^{{[{l}]}}" if st.batch == 1 else f"a^{{[{l}]({s + 1})}}"
+    bias = "" if f.b is None else f" + b^{{[{l}]}}"
+    symbolic = f"{prev}\\, W^{{[{l}]}}{bias}" if st.notation == "row" else f"W^{{[{l}]}} {prev}{bias}"
+    zs, z_approx = latex.record_values(f.z[s], st)
+    out = []
+    if _small(f):
+        p, subst_rel, final = joint(f.z[s], st.decimals)
+        x_txt = [latex.number(x, p) for x in f.inputs[s]]
+        w_txt = latex.oriented([[latex.number(w, p) for w in r] for r in f.W], st)
+        b_txt = ("" if f.b is None else " " + latex.addend(f.b[0], p) if len(f.b) == 1
+                 else " + " + vec_tex([latex.number(x, p) for x in f.b], st))
+        subst = (f"{vec_tex(x_txt, st)} {bmatrix(w_txt)}" if st.notation == "row"
+                 else f"{bmatrix(w_txt)} {vec_tex(x_txt, st)}") + b_txt
+        out.append(math(latex.aligned([f"{zname} &= {symbolic}", f"&{latex.tex_relation(subst_rel)} {subst}",
+                                       f"&{latex.tex_relation(final)} {vec_tex(zs, st)}"])))
+    else:
+        xs, x_approx = latex.values(list(f.inputs[s]), st)
+        out.append(f"The layer's input ({'sample 1 of the batch' if st.batch > 1 else 'one sample'}):")
+        out.append(matrix_eq(prev, latex.vector(xs, st), x_approx))
+        out.append("Its weights and biases:")
+        out.append(params_block(l, f.W, f.b, st))
+        out.append(f"so ${zname} = {symbolic}$ comes out as")
+        out.append(matrix_eq(zname, latex.vector(zs, st), z_approx))
+    out.append(f"Each entry of ${zname}$ is one dot product"
+               + (" plus the unit's bias:" if f.b is not None else ":"))
+    zeqs = [latex.forward_z(r, l, j, st, s) for j, r in enumerate(f.z[s])]
+    out.append(expansions(zeqs, "entries of " + f"${zname}$", _small(f)))
+    name = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "the sigmoid σ", "tanh": "tanh",
+            "linear": "the identity", "softmax": "softmax"}[lay.activation]
+    a_txt, a_approx = latex.record_values(f.a[s], st)
+    rel = r"\approx" if a_approx else "="
+    last = " = \\hat{y}" if l == c.layers and st.batch == 1 else ""
+    out.append(f"Then the activation, {name}:")
+    out.append(math(f"{aname}{last} = {latex.ACT_NAMES[lay.activation]}({zname}) {rel} {vec_tex(a_txt, st)}"))
+    aeqs = [latex.forward_a(r, l, j, st, s) for j, r in enumerate(f.a[s])]
+    out.append(expansions(aeqs, "activations", _small(f)))
+    if lay.activation in ("relu", "leaky_relu"):
+        dead = [j for j, r in enumerate(f.a[s]) if r.args[0] <= 0]
+        if dead:
+            units = ", ".join(f"${latex.unit_sym('z', l, j, st, s)}$" for j in dead)
+            what = "sets them to 0" if lay.activation == "relu" else "scales them by its slope"
+            out.append(f"Not positive: {units}; {'ReLU' if lay.activation == 'relu' else 'leaky ReLU'} {what}.")
+        else:
+            out.append("Every entry is positive, so ReLU passes all of them through unchanged.")
+    return "\n\n".join(out)
+
+
+def batch_table(c: Ctx, layers: Sequence[ForwardLayer], l: int) -> str:
+    f = layers[l - 1]
+    header = ["sample"] + [f"a{j + 1}" for j in range(len(f.a[0]))]
+    rows = [[str(s + 1)] + [rec_cell(r, c.style) for r in a] for s, a in enumerate(f.a)]
+    return fold(f"a^[{l}] for all {len(rows)} samples of the batch", table(header, rows), "note")
+
+
+def forward_page(c: Ctx, layers: Sequence[ForwardLayer], batch: Sequence[int]) -> dict:
+    sections = []
+    n = len(layers[0].z)
+    for f in layers:
+        lay = c.spec.layers[f.layer - 1]
+        parts = []
+        for s in samples_shown(n):
+            if n > 1:
+                parts.append(f"#### Sample {s + 1} (training row {batch[s] + 1})")
+            parts.append(forward_layer(c, f, s))
+        if n > DETAIL_SAMPLES:
+            parts.append(batch_table(c, layers, f.layer))
+        sections.append({"title": f"Layer {f.layer}: {lay.units} unit{'s' if lay.units > 1 else ''}, "
+                                  f"{ACT_TITLES[lay.activation]}",
+                         "body": "\n\n".join(parts)})
+    return {"sections": sections}
+
+
+# ---------------------------------------------------------------------------
+# loss
+
+
+def loss_page(c: Ctx, step: Step) -> dict:
+    st = c.style
+    parts = [math(latex.loss_rule(c.spec.loss, len(c.spec.outputs)))]
+    eqs = [latex.sample_loss(r, st, s) for s, r in enumerate(step.losses)]
+    shown = samples_shown(len(eqs))
+    parts.append("With the numbers of " + ("the sample" if len(eqs) == 1 else "each sample") + ":")
+    parts.append(aligned_block([eqs[s] for s in shown]))
+    if len(eqs) > 1:
+        parts.append("The step's loss is the mean over the batch:")
+        parts.append(aligned_block([latex.batch_loss(step.loss, st, keep=SUM_KEEP)]))
+    if len(eqs) > DETAIL_SAMPLES:
+        rows = []
+        last = step.forward[-1]
+        for s, i in enumerate(step.batch):
+            y = c.spec.train[i].y
+            rows.append([str(s + 1), str(i + 1)] + [cell(Num(v), st) for v in y]
+                        + [rec_cell(r, st) for r in last.a[s]] + [rec_cell(step.losses[s], st)])
+        header = ["sample", "row"] + [f"y{j + 1}" for j in range(len(c.spec.outputs))] + \
+                 [f"ŷ{j + 1}" for j in range(len(c.spec.outputs))] + ["L"]
+        parts.append(fold(f"y, ŷ and the loss of all {len(rows)} samples", table(header, rows), "note"))
+    return {"body": "\n\n".join(parts), "value": show(step.loss.value, st.decimals, step.loss.rounded)}
+
+
+# ---------------------------------------------------------------------------
+# backward
+
+
+def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
+    st, l = c.style, b.layer
+    lay = c.spec.layers[l - 1]
+    f = step.forward[l - 1]
+    softmax = lay.activation == "softmax"
+    small = _small(f)
+    n = len(b.dz)
+    out = []
+    for s in samples_shown(n):
+        if n > 1:
+            out.append(f"#### Sample {s + 1}")
+        if l == c.layers:
+            out.append(f"At the output $a^{{[{l}]}} = \\hat{{y}}$, so the chain starts with the loss′:")
+            eqs = [latex.loss_grad(r, l, j, st, s) for j, r in enumerate(b.da[s])]
+        else:
+            out.append(f"$\\partial L/\\partial a^{{[{l}]}}$, passed down from layer {l + 1}:")
+            eqs = [latex.input_grad(r, l + 1, j, st, s) for j, r in enumerate(b.da[s])]
+        out.append(expansions(eqs, "entries", small))
+        out.append("The activation's derivative at this layer's values:")
+        if softmax:
+            k_eqs = [latex.act_grad(r, l, j, st, s, k) for k, row in enumerate(b.deriv[s]) for j, r in enumerate(row)]
+        else:
+            k_eqs = [latex.act_grad(r, l, j, st, s) for j, r in enumerate(b.deriv[s])]
+        out.append(expansions(k_eqs, "derivatives", small))
+        out.append(f"The chain rule gives the layer's error $\\delta^{{[{l}]}} = \\partial L / \\partial z^{{[{l}]}}$:")
+        d_eqs = [latex.delta(r, l, j, st, s, softmax) for j, r in enumerate(b.dz[s])]
+        out.append(expansions(d_eqs, "entries of δ", small))
+    keep = SUM_KEEP if n > DETAIL_SAMPLES else None
+    dW_txt, dW_approx = latex.record_values([r for row in b.dW for r in row], st)
+    cols = len(b.dW[0])
+    rows = [dW_txt[i * cols:(i + 1) * cols] for i in range(len(b.dW))]
+    prev = "x" if l == 1 else f"a^{{[{l - 1}]}}"
+    form = (f"({prev})^\\top \\delta^{{[{l}]}}" if st.notation == "row" else f"\\delta^{{[{l}]}} ({prev})^\\top")
+    mean_note = " averaged over the batch" if n > 1 else ""
+    out.append(f"#### Gradients of layer {l}")
+    out.append(f"The weight gradient is ${latex.grad(f'W^{{[{l}]}}')} = {form}${mean_note}, entry by entry:")
+    w_eqs = [latex.weight_grad(r, l, i, j, st, keep) for i, row in enumerate(b.dW) for j, r in enumerate(row)]
+    out.append(expansions(w_eqs, "weight gradients", small))
+    out.append(matrix_eq(latex.grad(f"W^{{[{l}]}}"), latex.oriented(rows, st), dW_approx))
+    if b.db is not None:
+        out.append(f"The bias gradient is the error itself{' (mean over the batch)' if n > 1 else ''}:")
+        b_eqs = [latex.bias_grad(r, l, j, st, keep) for j, r in enumerate(b.db)]
+        out.append(expansions(b_eqs, "bias gradients", small))
+        db_txt, db_approx = latex.record_values(b.db, st)
+        out.append(matrix_eq(latex.grad(f"b^{{[{l}]}}"), latex.vector(db_txt, st), db_approx))
+    if n > DETAIL_SAMPLES:
+        header = ["sample"] + [f"δ{j + 1}" for j in range(len(b.dz[0]))]
+        trows = [[str(s + 1)] + [rec_cell(r, st) for r in dz] for s, dz in enumerate(b.dz)]
+        out.append(fold(f"δ^[{l}] for all {n} samples", table(header, trows), "note"))
+    return "\n\n".join(out)
+
+
+def backward_page(c: Ctx, step: Step) -> dict:
+    rules = []
+    for name in dict.fromkeys(lay.activation for lay in c.spec.layers):
+        rules.append(math(latex.activation_rule(name)))
+    sections = [{"title": f"Layer {b.layer}", "body": backward_layer(c, step, b)} for b in reversed(step.backward)]
+    return {"rules": "\n\n".join(rules), "loss_rule": math(latex.loss_rule(c.spec.loss, len(c.spec.outputs))),
+            "sections": sections}
+
+
+# ---------------------------------------------------------------------------
+# update
+
+
+def update_page(c: Ctx, step: Step) -> dict:
+    st = c.style
+    sections = []
+    for u in step.update:
+        l = u.layer
+        small = len(u.W) <= SMALL and len(u.W[0]) <= SMALL
+        parts = []
+        old = [[r.old for r in row] for row in u.W]
+        new_txt, new_approx = latex.record_values([r for row in u.W for r in row], st)
+        cols = len(u.W[0])
+        new_rows = [new_txt[i * cols:(i + 1) * cols] for i in range(len(u.W))]
+        if small:
+            p, subst, final = joint([r for row in u.W for r in row], st.decimals)
+            o = latex.oriented([[latex.number(x, p) for x in row] for row in old], st)
+            g = latex.oriented([[latex.number(r.grad, p) for r in row] for row in u.W], st)
+            eta = latex.number(u.W[0][0].rate, p)
+            parts.append(math(latex.aligned([
+                rf"W^{{[{l}]}}_{{\text{{new}}}} &= W^{{[{l}]}} - \eta\,{latex.grad(f'W^{{[{l}]}}')}",
+                rf"&{latex.tex_relation(subst)} {bmatrix(o)} - {eta} {bmatrix(g)}",
+                rf"&{latex.tex_relation(final)} {bmatrix(latex.oriented(new_rows, st))}"])))
+        else:
+            parts.append(params_block(l, old, None, st, r"_{\text{old}}"))
+            parts.append(matrix_eq(rf"W^{{[{l}]}}_{{\text{{new}}}}", latex.oriented(new_rows, st), new_approx))
+        parts.append("Entry by entry, old value beside new:")
+        eqs = [latex.weight_update(r, l, i, j, st) for i, row in enumerate(u.W) for j, r in enumerate(row)]
+        parts.append(expansions(eqs, "weights", small))
+        if u.b is not None:
+            eqs = [latex.bias_update(r, l, j, st) for j, r in enumerate(u.b)]
+            b_txt, b_approx = latex.record_values(u.b, st)
+            parts.append(expansions(eqs, "biases", small))
+            if small:
+                p, subst, final = joint(u.b, st.decimals)
+                o = [latex.number(r.old, p) for r in u.b]
+                g = [latex.number(r.grad, p) for r in u.b]
+                parts.append(math(latex.aligned([
+                    rf"b^{{[{l}]}}_{{\text{{new}}}} &= b^{{[{l}]}} - \eta\,{latex.grad(f'b^{{[{l}]}}')}",
+                    rf"&{latex.tex_relation(subst)} {vec_tex(o, st)} - {latex.number(u.b[0].rate, p)}"
+                    + (rf" \cdot {latex.factor(u.b[0].grad, p)}" if len(u.b) == 1 else f" {vec_tex(g, st)}"),
+                    rf"&{latex.tex_relation(final)} {vec_tex(b_txt, st)}"])))
+            else:
+                parts.append(matrix_eq(rf"b^{{[{l}]}}_{{\text{{new}}}}", latex.vector(b_txt, st), b_approx))
+        sections.append({"title": f"Layer {l}", "body": "\n\n".join(parts)})
+    return {"sections": sections, "eta": show(Num(c.spec.learning_rate), st.decimals).text}
+
+
+# ---------------------------------------------------------------------------
+# training and check
+
+
+def training_page(c: Ctx) -> dict:
+    st, tr = c.style, c.trace
+    steps = [[str(s.number), str(s.epoch),
+              ", ".join(str(i + 1) for i in s.batch[:6]) + (" …" if len(s.batch) > 6 else ""),
+              rec_cell(s.loss, st)] for s in tr.steps]
+    step_table = table(["step", "epoch", "training rows", "loss L"], steps)
+    epochs = [[str(e + 1), cell(v, st)] for e, v in enumerate(tr.epoch_loss)]
+    epoch_table = table(["epoch", "mean loss"], epochs)
+    if len(epochs) > TABLE_FOLD:
+        epoch_table = fold(f"Mean loss of all {len(epochs)} epochs", epoch_table, "note")
+    final = "\n\n".join(params_block(l + 1, p.W, p.b, st, r"_{\text{final}}") for l, p in enumerate(tr.final))
+    preds = []
+    for p in tr.predictions:
+        preds.append([str(p.index + 1), ", ".join(cell(x, st) for x in p.x),
+                      "" if p.y is None else ", ".join(cell(x, st) for x in p.y),
+                      ", ".join(cell(x, st) for x in p.yhat),
+                      "" if p.label is None else str(p.label),
+                      "" if p.correct is None else ("yes" if p.correct else "no")])
+    pred_table = table(["test row", "x", "y", "ŷ", "class", "correct"], preds) if preds else ""
+    if len(preds) > TABLE_FOLD:
+        pred_table = fold(f"All {len(preds)} test predictions", pred_table, "note")
+    acc = None
+    if tr.accuracy is not None:
+        judged = sum(1 for p in tr.predictions if p.correct is not None)
+        right = sum(1 for p in tr.predictions if p.correct)
+        acc = f"{right} of {judged}"
+    return {"steps": step_table, "epochs": epoch_table, "final": final, "predictions": pred_table,
+            "accuracy": acc, "float_steps": tr.float_steps, "exact_steps": len(tr.steps)}
+
+
+def check_page(c: Ctx, lines: PageCheck) -> dict:
+    st, r = c.style, c.report
+    rows = []
+    for g in r.gradient_checks:
+        i, j = (g.row, g.col)
+        name = (latex.weight(g.layer, i, j, st) if g.kind == "W" else latex.sym("b", g.layer, j))
+        rows.append([f"{g.step}", f"${name}$", cell(g.backprop, st),
+                     "not compared (ReLU kink)" if g.estimate is None else cell(g.estimate, st),
+                     "yes" if g.ok else "**no**"])
+    head = ["step", "parameter", "backprop", "finite difference", "agree"]
+    first = [row for row, g in zip(rows, r.gradient_checks) if g.step == r.gradient_checks[0].step] if rows else []
+    if len(rows) <= GRADIENT_ROWS:
+        grad_table = table(head, rows)
+    elif len(first) <= GRADIENT_ROWS:  # the first step in the open, the later ones folded
+        rest = rows[len(first):]
+        grad_table = (table(head, first) + "\n\n"
+                      + fold(f"The other {len(rest)} gradient comparisons", table(head, rest), "note"))
+    else:
+        grad_table = fold(f"All {len(rows)} gradient comparisons", table(head, rows), "note")
+    return {"lines": len(lines.lines), "line_failures": [str(f) for f in lines.failures[:20]],
+            "lines_failed": len(lines.failures),
+            "equations": r.equations, "failures": r.failures[:20], "failed": len(r.failures),
+            "gradients": r.gradients, "grad_table": grad_table, "ok": r.ok,
+            "kinks": r.kinks, "float_fd": r.float_fd_steps}
+
+
+# ---------------------------------------------------------------------------
+# overview
+
+
+def overview_page(c: Ctx) -> dict:
+    spec, st = c.spec, c.style
+    arch = [["0 (input)", str(spec.n_inputs), "—", "—", "—"]]
+    total_w = total_b = 0
+    for l, lay in enumerate(spec.layers, start=1):
+        nw = len(lay.weights) * lay.units
+        nb = 0 if lay.bias is None else lay.units
+        total_w, total_b = total_w + nw, total_b + nb
+        arch.append([str(l), str(lay.units), lay.activation.replace("_", " "), str(nw), str(nb)])
+    arch.append(["total", "", "", str(total_w), str(total_b)])
+    arch_table = table(["layer", "units", "activation", "weights", "biases"], arch)
+
+    def data_rows(samples):
+        return [[str(k + 1)] + [cell(Num(v), st) for v in s.x]
+                + ([cell(Num(v), st) for v in s.y] if s.y is not None else []) for k, s in enumerate(samples)]
+
+    with_y = bool(spec.train) and spec.train[0].y is not None
+    header = ["row"] + [escape_md(n) for n in spec.inputs] + ([escape_md(n) for n in spec.outputs] if with_y else [])
+    tables = []
+    for name, samples in (("Training data", spec.train), ("Test data", spec.test)):
+        if not samples:
+            continue
+        t = table(header, data_rows(samples))
+        if len(samples) > TABLE_FOLD:
+            t = fold(f"{name}: all {len(samples)} rows", t, "note")
+        tables.append({"title": name, "count": len(samples), "table": t})
+    hyper = [["loss", spec.loss or "none (forward pass only)"],
+             ["learning rate η", show(Num(spec.learning_rate), 12).text],
+             ["epochs", str(spec.training.epochs)], ["batch size", str(spec.training.batch_size)],
+             ["shuffle", "yes" if spec.training.shuffle else "no"],
+             ["exact steps", str(spec.training.exact_steps)],
+             ["display", f"{spec.display.decimals} decimals, rounding {spec.display.rounding}"],
+             ["notation", st.notation]]
+    if not spec.trains:
+        hyper = [hyper[0], hyper[-2], hyper[-1]]
+    return {"arch": arch_table, "weights": total_w, "biases": total_b, "data": tables,
+            "hyper": table(["setting", "value"], hyper), "sizes": "-".join(map(str, spec.sizes))}
+
+
+# ---------------------------------------------------------------------------
+# the example
+
+
+def render_example(trace: Trace, report: Report, slug: str, notation: str | None = None) -> Rendered:
+    """All pages and files of one example (``notation`` overrides the spec's ``row``/``column``)."""
+    spec = trace.spec
+    first = trace.steps[0] if trace.steps else None
+    batch = len(first.batch) if first else (len(trace.inference[0].z) if trace.inference else 1)
+    style = Style.of(spec, notation, batch)
+    c = Ctx(trace, spec, style, report)
+    env = environment()
+    common = {"spec": spec, "style": style, "slug": slug, "layers": len(spec.layers), "trains": first is not None,
+              "batch": batch}
+
+    def page(path: str, title: str, **data) -> Page:
+        md = env.get_template(path).render(title=title, **common, **data)
+        return Page(path, title, md.strip() + "\n")
+
+    pages = [page("index.md", spec.title, **overview_page(c))]
+    if first is not None:
+        pages += [
+            page("forward.md", "Forward pass", **forward_page(c, first.forward, first.batch), step=first),
+            page("loss.md", "Loss", **loss_page(c, first), step=first),
+            page("backward.md", "Backward pass", **backward_page(c, first), step=first),
+            page("update.md", "Update", **update_page(c, first), step=first),
+            page("training.md", "Training", **training_page(c)),
+        ]
+    elif trace.inference:
+        pages.append(page("forward.md", "Forward pass", **forward_page(c, trace.inference,
+                                                                        tuple(range(len(spec.train)))), step=None))
+    lines = check_pages((p.path, p.markdown) for p in pages)
+    pages.append(page("check.md", "Check", **check_page(c, lines)))
+    assets = [Asset("network.svg", network_svg(spec, trace.initial, style).encode())]
+    if first is not None:
+        assets.append(Asset("loss.svg", loss_svg(trace)))
+    return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),
+                    tuple(str(f) for f in lines.failures))

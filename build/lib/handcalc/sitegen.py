@@ -1,0 +1,402 @@
+"""The site generator: every spec in ``examples/`` → the files of the worked-example site.
+
+Two calls, kept apart so any builder can use them:
+
+* :func:`collect` runs each ``examples/*.yaml`` through ``spec.load → engine.run →
+  check.check`` and hands the resulting :class:`Example` to every *page producer*
+  (the specs in parallel processes, one per CPU core, where that is safe).
+  A producer is a function ``Example → Rendered`` (pages and files of the example's own
+  folder); :data:`PRODUCERS` lists them, the renderer's :func:`example_pages` first.
+  Another producer (worksheets, say) is one more entry there.
+* :func:`site_files` turns the collected examples into :class:`SiteFile` records, paths
+  relative to the docs folder: ``<folder>/<slug>/…`` for each example plus
+  ``<folder>/index.md`` listing them.  :func:`write` puts them on disk (``handcalc
+  build``); the MkDocs plugin serves them from memory instead.
+
+The generator owns ``<folder>/`` (``docs/examples/`` by default) and nothing else: it
+marks the folder it writes and refuses to clear one it did not write, and it rejects any
+path that would land outside it.  Spec text reaching a page goes through
+:func:`handcalc.escape.escape_md`; the slug comes from the file name, reduced to
+``[a-z0-9-]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import multiprocessing
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import check as check_mod
+from . import engine
+from . import spec as spec_mod
+from .check import Report
+from .errors import SpecError
+from .escape import escape_md
+from .pages import Page, Rendered
+from .render import render_example  # imported here, before any fork: the workers share it
+from .spec import Spec
+from .trace import Trace
+from .worksheet_pages import site_pages
+
+MARKER = ".handcalc-generated"  # present in every folder the generator wrote
+KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
+KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One spec of the examples folder, run and re-checked."""
+
+    source: Path
+    slug: str
+    trace: Trace
+    report: Report
+
+    @property
+    def spec(self) -> Spec:
+        return self.trace.spec
+
+
+Producer = Callable[[Example], Rendered]
+
+
+@dataclass(frozen=True)
+class Collected:
+    """What the site shows of one example: its spec and everything the producers made."""
+
+    source: Path
+    slug: str
+    spec: Spec | None  # None: the spec has an error and no earlier version (see :func:`broken`)
+    rendered: Rendered  # the producers' pages and files, merged (the overview first)
+    error: str | None = None  # the spec's error, when the pages stand in for a broken spec
+    report_failures: int = 0  # equations or gradients that handcalc.check found wrong
+
+
+@dataclass(frozen=True)
+class SiteFile:
+    path: str  # POSIX path relative to the docs folder, e.g. "examples/golf/forward.md"
+    data: str | bytes
+
+
+def example_pages(example: Example) -> Rendered:
+    """The renderer's pages: overview, forward, loss, backward, update, training, check."""
+    return render_example(example.trace, example.report, example.slug)
+
+
+def worksheet_pages(example: Example) -> Rendered:
+    """The worksheet producer's pages: ``worksheet.md`` (blank boxes) and ``answers.md`` (the key)."""
+    return site_pages(example)
+
+
+PRODUCERS: tuple[Producer, ...] = (example_pages, worksheet_pages)
+
+
+# ---------------------------------------------------------------------------
+# collect
+
+
+def slugify(name: str) -> str:
+    """A file name's stem reduced to ``[a-z0-9-]``: ``Candy Bar_2.yaml`` → ``candy-bar-2``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def spec_files(examples_dir: Path) -> list[Path]:
+    """The specs of the examples folder, sorted by name (``*.yaml`` and ``*.yml``)."""
+    if not examples_dir.is_dir():
+        raise SpecError(str(examples_dir), "no such folder of examples")
+    return sorted(p for p in examples_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _in_file(path: Path, exc: SpecError) -> SpecError:
+    """The error of a spec, naming its file first (once)."""
+    if exc.field.startswith(str(path)):
+        return exc
+    return SpecError(f"{path}: {exc.field}" if exc.field else str(path), exc.message)
+
+
+def run_example(path: Path, slug: str) -> Example:
+    """``spec.load → engine.run → check.check`` for one spec file."""
+    try:
+        spec = spec_mod.load(path)
+        trace = engine.run(spec)
+    except SpecError as exc:
+        raise _in_file(path, exc) from None
+    return Example(path, slug, trace, check_mod.check(trace))
+
+
+def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
+    """The producers' outputs for one example as one :class:`Rendered` (pages in order)."""
+    pages: list[Page] = []
+    assets = []
+    seen: set[str] = set()
+    for part in parts:
+        for item in (*part.pages, *part.assets):
+            safe_relative(item.path, f"{slug}: page")
+            if item.path in seen:
+                raise ValueError(f"two producers of example {slug!r} both made {item.path!r}")
+            seen.add(item.path)
+        pages += part.pages
+        assets += part.assets
+    return Rendered(slug, parts[0].title, tuple(pages), tuple(assets), sum(p.lines_checked for p in parts),
+                    tuple(f for p in parts for f in p.line_failures))
+
+
+OnError = Callable[[Path, str, SpecError], Collected]
+
+
+def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:
+    """One spec run, re-checked and turned into pages by every producer."""
+    example = run_example(path, slug)
+    return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]),
+                     report_failures=len(example.report.failures))
+
+
+def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
+    """:func:`produce` in a worker process: a :class:`SpecError` comes back as (field, message)."""
+    try:
+        return produce(path, slug, producers)
+    except SpecError as exc:
+        return (exc.field, exc.message)
+
+
+def _cost(path: Path) -> int:
+    """A rough measure of the work a spec takes (samples × weights), to start the largest first."""
+    try:
+        spec = spec_mod.load(path)
+    except SpecError:
+        return 0
+    return max(1, len(spec.train)) * sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
+
+
+def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer],
+                 workers: int) -> list[Collected | SpecError]:
+    """Every spec of ``todo`` produced: in forked worker processes when there is more than
+    one spec and this process runs a single thread (forking a threaded process, such as
+    ``mkdocs serve`` once it is serving, can deadlock the child), otherwise one by one."""
+    if workers <= 1 or len(todo) <= 1 or threading.active_count() > 1 or "fork" not in \
+            multiprocessing.get_all_start_methods():
+        out: list[Collected | SpecError] = []
+        for path, slug in todo:
+            try:
+                out.append(produce(path, slug, producers))
+            except SpecError as exc:
+                out.append(exc)
+        return out
+    order = sorted(range(len(todo)), key=lambda i: -_cost(todo[i][0]))
+    ctx = multiprocessing.get_context("fork")  # the workers start with everything this process imported
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+        futures = {i: pool.submit(_produce_job, *todo[i], tuple(producers)) for i in order}
+        results = [futures[i].result() for i in range(len(todo))]
+    return [SpecError(*r) if isinstance(r, tuple) else r for r in results]
+
+
+def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
+            memo: MutableMapping[tuple[str, str], Collected] | None = None,
+            on_error: OnError | None = None, workers: int | None = None) -> list[Collected]:
+    """Run every spec of ``examples_dir`` and every producer on it.
+
+    The specs run in ``workers`` processes at once (default: one per CPU core), the
+    largest first.  ``memo`` (optional) keeps results between calls, keyed by file and
+    content hash, so a server that rebuilds after one spec changed recomputes only that
+    spec; entries of files that are gone or changed are dropped.  A spec that fails to
+    load or run raises its :class:`SpecError` (file and field named; the first such spec
+    by name), unless ``on_error`` is given: then ``on_error(path, slug, error)`` supplies
+    what the site shows for it instead."""
+    examples_dir = Path(examples_dir)
+    slugs: dict[str, Path] = {}
+    keyed: list[tuple[Path, str, tuple[str, str]]] = []
+    for path in spec_files(examples_dir):
+        slug = slugify(path.stem)
+        if not slug:
+            raise SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)")
+        if slug in slugs:
+            raise SpecError(str(path), f"gives the same page folder {slug!r} as {slugs[slug].name}")
+        slugs[slug] = path
+        keyed.append((path, slug, (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())))
+    todo = [(path, slug) for path, slug, key in keyed if memo is None or key not in memo]
+    made = dict(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
+    out: list[Collected] = []
+    for path, slug, key in keyed:
+        item = memo[key] if path not in made else made[path]
+        if isinstance(item, SpecError):
+            if on_error is None:
+                raise item
+            out.append(on_error(path, slug, item))
+            continue
+        if memo is not None:
+            memo[key] = item
+        out.append(item)
+    if memo is not None:
+        for stale in set(memo) - {key for _, _, key in keyed}:
+            del memo[stale]
+    return out
+
+
+def broken(path: Path, slug: str, exc: SpecError, last: Collected | None) -> Collected:
+    """What a live server shows for a spec that has an error: the pages of its last version
+    that worked (``last``), each opening with the error, or — with no such version — one
+    overview page holding the error.  The error names the file and the field."""
+    message = str(_in_file(path, exc))
+    notice = (f'!!! failure "This spec has an error"\n\n    {escape_md(message)}\n\n'
+              + ("    The numbers below are from the last version of the spec that worked; "
+                 if last is not None else "    ")
+              + "save the fixed file and this page reloads.\n\n")
+    if last is None:
+        title = path.name
+        page = Page("index.md", title, f"# {escape_md(title)}\n\n{notice}")
+        return Collected(path, slug, None, Rendered(slug, title, (page,)), message)
+    r = last.rendered
+    pages = tuple(Page(p.path, p.title, _after_title(p.markdown, notice)) for p in r.pages)
+    return Collected(path, slug, last.spec, Rendered(r.slug, r.title, pages, r.assets), message)
+
+
+def _after_title(markdown: str, block: str) -> str:
+    """``block`` inserted after the page's first ``# title`` line (or at the top)."""
+    lines = markdown.split("\n")
+    at = next((i + 1 for i, ln in enumerate(lines) if ln.startswith("# ")), 0)
+    return "\n".join(lines[:at] + ["", block.rstrip("\n"), ""] + lines[at:])
+
+
+# ---------------------------------------------------------------------------
+# files of the site
+
+
+def safe_relative(path: str, what: str) -> PurePosixPath:
+    """``path`` as a relative POSIX path that stays inside its folder (no ``..``, no root)."""
+    p = PurePosixPath(path)
+    if not path or p.is_absolute() or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
+        raise ValueError(f"{what} path {path!r} would leave its folder")
+    return p
+
+
+def label(rendered: Rendered, page: Page) -> str:
+    """A page's name in lists and the nav: the first page is the example's overview."""
+    return "Overview" if page is rendered.pages[0] else page.title
+
+
+def pager(rendered: Rendered, current: Page) -> str:
+    """The example's page list, the current page in bold: every page links to every other."""
+    items = [f"**{escape_md(label(rendered, p))}**" if p is current else f"[{escape_md(label(rendered, p))}]({p.path})"
+             for p in rendered.pages]
+    return '\n\n<nav class="hc-pages" markdown>\n' + " · ".join(items) + "\n</nav>\n"
+
+
+def examples_index(collected: Sequence[Collected], title: str = "Worked examples") -> str:
+    """``<folder>/index.md``: one entry per example, with its network and its pages."""
+    lines = [f"# {title}", "",
+             "Each example is generated from a spec in `examples/`; every number on its pages comes from "
+             "the engine and is re-checked before the page is written.", ""]
+    for c in collected:
+        spec = c.spec
+        lines += [f"## [{escape_md(c.rendered.title)}]({c.slug}/index.md)", ""]
+        if c.error is not None:
+            lines += [f"**This spec has an error:** {escape_md(c.error)}", ""]
+        if spec is None:
+            continue
+        shape = "-".join(str(n) for n in spec.sizes)
+        lines += [f"A {shape} network; spec file `{c.source.name}`." if re.fullmatch(r"[\w.-]+", c.source.name)
+                  else f"A {shape} network.", ""]
+        if spec.description:
+            lines += [escape_md(spec.description), ""]
+        links = " · ".join(f"[{escape_md(label(c.rendered, p))}]({c.slug}/{p.path})" for p in c.rendered.pages)
+        lines += [links, ""]
+    return "\n".join(lines)
+
+
+def site_files(collected: Sequence[Collected], folder: str = "examples") -> list[SiteFile]:
+    """Every generated file, paths relative to the docs folder."""
+    base = safe_relative(folder, "output folder")
+    files = [SiteFile(str(base / "index.md"), examples_index(collected))]
+    for c in collected:
+        r = c.rendered
+        files += [SiteFile(str(base / c.slug / p.path), p.markdown.rstrip("\n") + "\n" + pager(r, p)) for p in r.pages]
+        files += [SiteFile(str(base / c.slug / a.path), a.data) for a in r.assets]
+    return files
+
+
+def nav(collected: Sequence[Collected], folder: str = "examples", title: str = "Worked examples") -> dict:
+    """A MkDocs ``nav`` section for the examples: the index, then one section per example.
+
+    Section titles are HTML-escaped here because MkDocs templates print nav titles as
+    they are; page titles are the producers' fixed words."""
+    base = safe_relative(folder, "output folder")
+    entries: list = [str(base / "index.md")]
+    for c in collected:
+        pages = [{html.escape(label(c.rendered, p), quote=True): str(base / c.slug / p.path)}
+                 for p in c.rendered.pages]
+        entries.append({html.escape(c.rendered.title, quote=True): pages})
+    return {title: entries}
+
+
+def katex_files(katex_dir: Path | str) -> list[tuple[str, Path]]:
+    """The KaTeX files the pages load, as (path in the site, file on disk): the script,
+    the stylesheet, auto-render and every font the stylesheet names."""
+    katex_dir = Path(katex_dir)
+    missing = [name for name in KATEX_FILES if not (katex_dir / name).is_file()]
+    fonts = sorted((katex_dir / "fonts").glob("KaTeX_*")) if (katex_dir / "fonts").is_dir() else []
+    if missing or not fonts:
+        raise SpecError(str(katex_dir), "KaTeX is missing (run `bash scripts/setup.sh` or `npm ci`)")
+    out = [(f"{KATEX_FOLDER}/{name}", katex_dir / name) for name in KATEX_FILES]
+    return out + [(f"{KATEX_FOLDER}/fonts/{f.name}", f) for f in fonts]
+
+
+# ---------------------------------------------------------------------------
+# writing (for builders other than MkDocs-with-our-plugin)
+
+
+def _owned_folder(docs_dir: Path, folder: str) -> Path:
+    target = docs_dir / safe_relative(folder, "output folder")
+    if target.resolve() == docs_dir.resolve() or docs_dir.resolve() not in target.resolve().parents:
+        raise ValueError(f"output folder {folder!r} must be a folder inside {docs_dir}")
+    if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
+        raise ValueError(f"{target} holds files handcalc did not write; refusing to replace it")
+    return target
+
+
+def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | bytes | Path]]) -> list[Path]:
+    """Clear ``target`` (a folder the generator owns) and write ``files`` into it."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
+    (target / MARKER).write_text("Written by handcalc; replaced on every build.\n", encoding="utf-8")
+    written = []
+    for rel, data in files:
+        out = target / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, Path):
+            shutil.copyfile(data, out)
+        elif isinstance(data, bytes):
+            out.write_bytes(data)
+        else:
+            out.write_text(data, encoding="utf-8")
+        written.append(out)
+    return written
+
+
+def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "examples",
+          katex_dir: Path | str | None = None) -> list[Path]:
+    """Write the generated pages into ``docs_dir/folder`` (replacing what was there) and,
+    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written."""
+    docs_dir = Path(docs_dir)
+    target = _owned_folder(docs_dir, folder)
+    prefix = safe_relative(folder, "output folder")
+    rel = []
+    for f in files:
+        p = safe_relative(f.path, "generated file")
+        if p.parts[: len(prefix.parts)] != prefix.parts:
+            raise ValueError(f"generated file {f.path!r} is outside {folder!r}")
+        rel.append((PurePosixPath(*p.parts[len(prefix.parts):]), f.data))
+    written = replace_folder(target, rel)
+    if katex_dir is not None:
+        kfiles = katex_files(katex_dir)
+        ktarget = _owned_folder(docs_dir, KATEX_FOLDER)
+        written += replace_folder(ktarget, [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles])
+    return written

@@ -1,0 +1,491 @@
+"""Reading and checking an example spec (YAML) into typed, immutable records.
+
+Numbers are read exactly from their text: ``0.1`` becomes ``Fraction(1, 10)`` and
+``"1/3"`` is allowed.  Every problem raises :class:`SpecError` naming the field,
+e.g. ``layers[1].weights: expected 3×2, got 2×3``.  Unknown keys are errors.
+
+Weights are stored internally in *row* orientation, ``W[i][j]`` = weight from
+input ``i`` to unit ``j`` (inputs × units), whatever the spec's ``notation``.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field, replace
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import datasets
+from .errors import SpecError
+from .functions import ACTIVATIONS, LOSSES
+from .numbers import Num, parse_exact, to_decimal_string
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+Vector = tuple[Fraction, ...]
+
+#: requests larger than these are refused with the limit named
+LIMITS = {
+    "layers": 16,
+    "units": 512,
+    "samples": 100_000,
+    "epochs": 1_000_000,
+    "decimals": 12,
+    # float64 training: multiply-adds over the whole run (epochs × samples × weights)
+    "float_work": 20_000_000_000,
+    # exact training: multiply-adds over the steps traced exactly
+    "exact_work": 4_000_000,
+}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    units: int
+    activation: str
+    weights: Matrix  # inputs × units
+    bias: Vector | None  # None: the layer has no bias at all
+    trainable_bias: bool = True
+    negative_slope: Fraction = Fraction(1, 100)  # leaky_relu only
+
+
+@dataclass(frozen=True)
+class Sample:
+    x: Vector
+    y: Vector | None
+
+
+@dataclass(frozen=True)
+class Training:
+    epochs: int = 1
+    batch_size: int = 1
+    shuffle: bool = False
+    exact_steps: int = 0  # resolved: how many leading updates run on exact numbers
+
+
+@dataclass(frozen=True)
+class Init:
+    seed: int = 0
+    low: Fraction = Fraction(-1, 2)
+    high: Fraction = Fraction(1, 2)
+    decimals: int = 1
+    integers: bool = False
+
+
+@dataclass(frozen=True)
+class Display:
+    decimals: int = 4
+    rounding: str = "exact"  # exact | hand
+
+
+@dataclass(frozen=True)
+class Spec:
+    title: str
+    notation: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    layers: tuple[LayerSpec, ...]
+    loss: str | None
+    learning_rate: Fraction
+    train: tuple[Sample, ...]
+    test: tuple[Sample, ...]
+    training: Training
+    init: Init
+    display: Display
+    description: str = ""
+    source: str = ""
+    seed: int = 0  # seed of training.shuffle's order: always init.seed (training has no seed key)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.layers[0].weights)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return (self.n_inputs,) + tuple(layer.units for layer in self.layers)
+
+    @property
+    def trains(self) -> bool:
+        return self.loss is not None and self.training.epochs > 0 and bool(self.train)
+
+    @property
+    def updates_per_epoch(self) -> int:
+        return math.ceil(len(self.train) / self.training.batch_size)
+
+    @property
+    def total_updates(self) -> int:
+        return self.training.epochs * self.updates_per_epoch if self.trains else 0
+
+    def with_training(self, **changes: Any) -> Spec:
+        """A copy with some training fields replaced (used by tests and benchmarks)."""
+        return replace(self, training=replace(self.training, **changes))
+
+    def with_display(self, rounding: str | None = None, decimals: int | None = None) -> Spec:
+        """A copy with the display settings overridden where given."""
+        d = self.display
+        return replace(self, display=Display(d.decimals if decimals is None else decimals,
+                                             d.rounding if rounding is None else rounding))
+
+
+# ---------------------------------------------------------------------------
+# YAML: safe, with floats kept as their exact decimal text
+
+
+class _ExactLoader(yaml.SafeLoader):
+    pass
+
+
+def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Fraction | str:
+    text = loader.construct_scalar(node).replace("_", "")
+    try:
+        return Fraction(Decimal(text))
+    except (InvalidOperation, ValueError):
+        return text  # .inf / .nan: reported by the number check with the field name
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+
+
+def read_yaml(text: str, name: str = "spec") -> Any:
+    try:
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise SpecError(name, f"not valid YAML{where}: {problem}") from None
+
+
+def load(path: str | Path) -> Spec:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(str(p), "no such file") from None
+    except IsADirectoryError:
+        raise SpecError(str(p), "is a folder, not a spec file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(str(p), f"cannot be read ({exc.__class__.__name__})") from None
+    return parse(read_yaml(text, str(p)))
+
+
+# ---------------------------------------------------------------------------
+# field checks
+
+
+def _keys(d: Any, where: str, allowed: set[str], required: set[str] = frozenset()) -> dict:
+    if not isinstance(d, dict):
+        raise SpecError(where or "spec", f"expected a mapping, got {_kind(d)}")
+    for k in d:
+        if k not in allowed:
+            hint = ", ".join(sorted(allowed))
+            raise SpecError(_join(where, str(k)), f"unknown key (allowed here: {hint})")
+    for k in sorted(required):
+        if k not in d:
+            raise SpecError(_join(where, k), "required")
+    return d
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "nothing"
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, (int, Fraction)):
+        return "a number"
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, list):
+        return f"a list of {len(v)}"
+    if isinstance(v, dict):
+        return "a mapping"
+    return type(v).__name__
+
+
+def number(v: Any, where: str) -> Fraction:
+    if isinstance(v, bool) or v is None:
+        raise SpecError(where, f"expected a number, got {_kind(v)}")
+    if isinstance(v, (int, Fraction)):
+        return Fraction(v)
+    if isinstance(v, str):
+        try:
+            return parse_exact(v)
+        except ValueError as exc:
+            raise SpecError(where, str(exc)) from None
+    raise SpecError(where, f"expected a number, got {_kind(v)}")
+
+
+def integer(v: Any, where: str, low: int, high: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise SpecError(where, f"expected a whole number, got {_kind(v)}")
+    if not low <= v <= high:
+        raise SpecError(where, f"expected {low} to {high:,}, got {v:,}")
+    return v
+
+
+def boolean(v: Any, where: str) -> bool:
+    if not isinstance(v, bool):
+        raise SpecError(where, f"expected true or false, got {_kind(v)}")
+    return v
+
+
+def text(v: Any, where: str) -> str:
+    if not isinstance(v, str):
+        raise SpecError(where, f"expected text, got {_kind(v)}")
+    return v
+
+
+def choice(v: Any, where: str, options: list[str] | dict) -> str:
+    if not isinstance(v, str) or v not in options:
+        got = f"'{v}'" if isinstance(v, str) else _kind(v)
+        raise SpecError(where, f"expected one of {' | '.join(options)}, got {got}")
+    return v
+
+
+def vector(v: Any, where: str, length: int | None = None) -> Vector:
+    if isinstance(v, (int, Fraction, str)) and not isinstance(v, bool) and length == 1:
+        v = [v]
+    if not isinstance(v, list):
+        raise SpecError(where, f"expected a list of numbers, got {_kind(v)}")
+    if length is not None and len(v) != length:
+        raise SpecError(where, f"expected {length} number{'' if length == 1 else 's'}, got {len(v)}")
+    return tuple(number(x, f"{where}[{i}]") for i, x in enumerate(v))
+
+
+def matrix(v: Any, where: str, rows: int, cols: int) -> Matrix:
+    if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
+        raise SpecError(where, f"expected a {rows}×{cols} list of lists, got {_kind(v)}")
+    widths = {len(r) for r in v}
+    if len(v) != rows or widths != {cols}:
+        got = f"{len(v)}×{widths.pop()}" if len(widths) == 1 else f"rows of lengths {sorted(widths)}"
+        raise SpecError(where, f"expected {rows}×{cols}, got {got}")
+    return tuple(tuple(number(x, f"{where}[{i}][{j}]") for j, x in enumerate(r)) for i, r in enumerate(v))
+
+
+def names(v: Any, where: str, count: int) -> tuple[str, ...]:
+    if not isinstance(v, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v):
+        raise SpecError(where, f"expected a list of names, got {_kind(v)}")
+    if len(v) != count:
+        raise SpecError(where, f"expected {count} name{'' if count == 1 else 's'}, got {len(v)}")
+    return tuple(str(x) for x in v)
+
+
+# ---------------------------------------------------------------------------
+# the spec
+
+TOP = {
+    "title", "notation", "inputs", "outputs", "layers", "loss", "learning_rate", "data",
+    "training", "init", "display", "description", "source",
+}
+LAYER = {"units", "activation", "weights", "bias", "trainable_bias", "negative_slope"}
+
+
+def check_init(init: Init, where: str = "init", low_name: str = "init.low", high_name: str = "init.high") -> Init:
+    """Refuse bounds no hand-friendly number fits: low above high, or no value of
+    the chosen precision (whole numbers, or ``decimals`` places) between them."""
+    low, high = to_decimal_string(Num(init.low)), to_decimal_string(Num(init.high))
+    if init.low > init.high:
+        raise SpecError(low_name, f"must not exceed {high_name} ({high}), got {low}")
+    step = 1 if init.integers else Fraction(1, 10**init.decimals)
+    if math.floor(init.high / step) < math.ceil(init.low / step):
+        what = "whole number" if init.integers else f"number of {init.decimals} decimal{'s' * (init.decimals != 1)}"
+        raise SpecError(where, f"no {what} lies between low ({low}) and high ({high})")
+    return init
+
+
+def draw(init: Init, rng: random.Random, count: int) -> list[Fraction]:
+    """Hand-friendly random numbers: uniform in [low, high], rounded to ``decimals``
+    (or whole numbers with ``integers``)."""
+    check_init(init)
+    if init.integers:
+        lo, hi = math.ceil(init.low), math.floor(init.high)
+        return [Fraction(rng.randint(lo, hi)) for _ in range(count)]
+    scale = 10**init.decimals
+    lo, hi = math.ceil(init.low * scale), math.floor(init.high * scale)
+    return [Fraction(rng.randint(lo, hi), scale) for _ in range(count)]
+
+
+def _init(d: Any) -> Init:
+    d = _keys(d or {}, "init", {"seed", "low", "high", "decimals", "integers"})
+    return check_init(Init(
+        seed=integer(d.get("seed", 0), "init.seed", 0, 2**63),
+        low=number(d.get("low", Fraction(-1, 2)), "init.low"),
+        high=number(d.get("high", Fraction(1, 2)), "init.high"),
+        decimals=integer(d.get("decimals", 1), "init.decimals", 0, LIMITS["decimals"]),
+        integers=boolean(d.get("integers", False), "init.integers"),
+    ))
+
+
+def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[LayerSpec, ...]:
+    if not isinstance(d, list) or not d:
+        raise SpecError("layers", f"expected a non-empty list of layers, got {_kind(d)}")
+    if len(d) > LIMITS["layers"]:
+        raise SpecError("layers", f"at most {LIMITS['layers']} layers, got {len(d)}")
+    rng = random.Random(init.seed)
+    out: list[LayerSpec] = []
+    fan_in = n_inputs
+    for n, raw in enumerate(d):
+        where = f"layers[{n}]"
+        raw = _keys(raw, where, LAYER, {"units", "activation"})
+        units = integer(raw["units"], f"{where}.units", 1, LIMITS["units"])
+        act = choice(raw["activation"], f"{where}.activation", list(ACTIVATIONS))
+        if act == "softmax" and n != len(d) - 1:
+            raise SpecError(f"{where}.activation", "softmax is only supported on the last layer")
+        w = raw.get("weights")
+        if fan_in is None:  # the first layer fixes the input count
+            if w is None:
+                raise SpecError("inputs", "name the inputs or give layers[0].weights")
+            if not isinstance(w, list) or not w or not all(isinstance(r, list) for r in w):
+                raise SpecError(f"{where}.weights", f"expected a list of lists, got {_kind(w)}")
+            fan_in = len(w) if notation == "row" else len(w[0])
+            if fan_in < 1:
+                raise SpecError(f"{where}.weights", "expected at least one input, got none")
+            if fan_in > LIMITS["units"]:
+                raise SpecError(f"{where}.weights", f"at most {LIMITS['units']} inputs, got {fan_in}")
+        if w is None or w == "random":
+            vals = draw(init, rng, fan_in * units)
+            weights = tuple(tuple(vals[i * units + j] for j in range(units)) for i in range(fan_in))
+        elif notation == "row":
+            weights = matrix(w, f"{where}.weights", fan_in, units)
+        else:
+            m = matrix(w, f"{where}.weights", units, fan_in)
+            weights = tuple(tuple(m[j][i] for j in range(units)) for i in range(fan_in))
+        b = raw.get("bias")
+        if b is None:
+            bias = None
+        elif b == "random":
+            bias = tuple(draw(init, rng, units))
+        else:
+            bias = vector(b, f"{where}.bias", units)
+        trainable = boolean(raw.get("trainable_bias", True), f"{where}.trainable_bias")
+        slope = number(raw.get("negative_slope", Fraction(1, 100)), f"{where}.negative_slope")
+        out.append(LayerSpec(units, act, weights, bias, trainable, slope))
+        fan_in = units
+    return tuple(out)
+
+
+def _samples(d: Any, where: str, n_in: int, n_out: int, need_y: bool) -> tuple[Sample, ...]:
+    if d is None:
+        return ()
+    if not isinstance(d, list):
+        raise SpecError(where, f"expected a list of samples, got {_kind(d)}")
+    if len(d) > LIMITS["samples"]:
+        raise SpecError(where, f"at most {LIMITS['samples']:,} samples, got {len(d):,}")
+    out = []
+    for i, s in enumerate(d):
+        w = f"{where}[{i}]"
+        s = _keys(s, w, {"x", "y"}, {"x"} | ({"y"} if need_y else set()))
+        x = vector(s["x"], f"{w}.x", n_in)
+        y = vector(s["y"], f"{w}.y", n_out) if "y" in s else None
+        out.append(Sample(x, y))
+    return tuple(out)
+
+
+def _data(d: Any, n_in: int, n_out: int, need_y: bool) -> tuple[tuple[Sample, ...], tuple[Sample, ...]]:
+    d = _keys(d, "data", {"train", "test", "generate"})
+    if "generate" in d:
+        if "train" in d or "test" in d:
+            raise SpecError("data.generate", "give either generate or train/test, not both")
+        g = _keys(d["generate"], "data.generate", set(datasets.OPTIONS), {"kind"})
+        kind = choice(g["kind"], "data.generate.kind", list(datasets.GENERATORS))
+        opts = datasets.check_options(g, n_in, n_out)
+        train, test = datasets.GENERATORS[kind](**opts)
+        to_s = lambda rows: tuple(Sample(tuple(x), tuple(y)) for x, y in rows)  # noqa: E731
+        return to_s(train), to_s(test)
+    if "train" not in d:
+        raise SpecError("data.train", "required")
+    train = _samples(d["train"], "data.train", n_in, n_out, need_y)
+    test = _samples(d.get("test"), "data.test", n_in, n_out, need_y)
+    return train, test
+
+
+def _targets(loss: str | None, train: tuple[Sample, ...], test: tuple[Sample, ...]) -> None:
+    """Cross-entropy targets are probabilities: 0 ≤ y ≤ 1 for bce, y ≥ 0 for cce
+    (any other target makes the loss negative or meaningless)."""
+    if loss not in ("bce", "cce"):
+        return
+    for where, samples in (("data.train", train), ("data.test", test)):
+        for i, s in enumerate(samples):
+            for j, y in enumerate(s.y or ()):
+                if y < 0 or (loss == "bce" and y > 1):
+                    need = "from 0 to 1" if loss == "bce" else "of at least 0"
+                    raise SpecError(f"{where}[{i}].y[{j}]", f"{loss} needs targets {need}, got {y}")
+
+
+def parse(d: Any) -> Spec:
+    """Check a loaded YAML document and build the :class:`Spec`."""
+    d = _keys(d, "", TOP, {"title", "layers"})
+    title = text(d["title"], "title")
+    if not title.strip():
+        raise SpecError("title", "must not be empty")
+    notation = choice(d.get("notation", "row"), "notation", ["row", "column"])
+    init = _init(d.get("init"))
+    # written weights fix the input count (and `inputs` is checked against them); else the names do
+    first = d["layers"][0] if isinstance(d["layers"], list) and d["layers"] else None
+    written = isinstance(first, dict) and isinstance(first.get("weights"), list)
+    n_in = len(d["inputs"]) if isinstance(d.get("inputs"), list) and not written else None
+    if n_in == 0:
+        raise SpecError("inputs", "expected at least one name, got none")
+    layers = _layers(d["layers"], notation, n_in, init)
+    n_inputs, n_outputs = len(layers[0].weights), layers[-1].units
+    inputs = names(d["inputs"], "inputs", n_inputs) if "inputs" in d else tuple(f"x{i + 1}" for i in range(n_inputs))
+    outputs = names(d["outputs"], "outputs", n_outputs) if "outputs" in d else tuple(
+        f"y{j + 1}" if n_outputs > 1 else "y" for j in range(n_outputs))
+    loss = choice(d["loss"], "loss", list(LOSSES)) if d.get("loss") is not None else None
+    lr = number(d.get("learning_rate", Fraction(1, 10)), "learning_rate")
+    if lr <= 0:
+        raise SpecError("learning_rate", f"expected a positive number, got {lr}")
+    if "data" not in d:
+        raise SpecError("data", "required (data.train lists the samples)")
+    train, test = _data(d["data"], n_inputs, n_outputs, need_y=loss is not None)
+    _targets(loss, train, test)
+    training = _training(d.get("training"), loss, train, layers)
+    seed = init.seed
+    disp = _keys(d.get("display") or {}, "display", {"decimals", "rounding"})
+    display = Display(
+        decimals=integer(disp.get("decimals", 4), "display.decimals", 0, LIMITS["decimals"]),
+        rounding=choice(disp.get("rounding", "exact"), "display.rounding", ["exact", "hand"]),
+    )
+    return Spec(
+        title=title, notation=notation, inputs=inputs, outputs=outputs, layers=layers, loss=loss,
+        learning_rate=lr, train=train, test=test, training=training, init=init, display=display,
+        description=text(d.get("description", ""), "description"),
+        source=text(d.get("source", ""), "source"), seed=seed, raw=d,
+    )
+
+
+def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple[LayerSpec, ...]) -> Training:
+    d = _keys(d or {}, "training", {"epochs", "batch_size", "shuffle", "exact_steps"})
+    epochs = integer(d.get("epochs", 1 if loss else 0), "training.epochs", 0, LIMITS["epochs"])
+    if loss and epochs and not train:
+        raise SpecError("data.train", f"no samples to train on: with a loss ({loss}) give at least one "
+                        "training sample, or set training.epochs: 0")
+    n = max(len(train), 1)
+    bs = integer(d.get("batch_size", 1), "training.batch_size", 1, LIMITS["samples"])
+    if bs > n:
+        raise SpecError("training.batch_size", f"expected at most the {n} training samples, got {bs}")
+    shuffle = boolean(d.get("shuffle", False), "training.shuffle")
+    updates = epochs * math.ceil(n / bs) if loss else 0
+    weights = sum(len(lay.weights) * lay.units + lay.units for lay in layers)
+    float_work = epochs * len(train) * weights
+    if float_work > LIMITS["float_work"]:
+        raise SpecError("training.epochs", f"{epochs:,} epochs × {len(train):,} samples × {weights:,} "
+                        f"parameters is {float_work:.2e} multiply-adds, over the limit of "
+                        f"{LIMITS['float_work']:.0e}; train for fewer epochs")
+    exact_default = min(updates, 100)
+    exact = integer(d.get("exact_steps", exact_default), "training.exact_steps", 0, max(updates, 0))
+    exact_work = exact * bs * weights * 3
+    if exact_work > LIMITS["exact_work"]:
+        fit = max(LIMITS["exact_work"] // (bs * weights * 3), 0)
+        raise SpecError("training.exact_steps", f"{exact:,} exact steps of {bs} samples need about "
+                        f"{exact_work:,} exact multiply-adds, over the limit of {LIMITS['exact_work']:,}; "
+                        f"set training.exact_steps to at most {fit} (the float64 path does the rest)")
+    return Training(epochs=epochs, batch_size=bs, shuffle=shuffle, exact_steps=exact)

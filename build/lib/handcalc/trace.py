@@ -1,0 +1,173 @@
+"""The trace: every number of a run, as immutable records.
+
+Each record is one equation a page can print as *formula → numbers → result*
+and a checker can recompute:
+
+* :class:`Affine`  — ``value = scale · (Σ_k x_k·w_k + offset)`` (dot products, δ, ∂L/∂W, ∂L/∂a)
+* :class:`Mean`    — ``value = (1/n) Σ items`` (batch loss, ∂L/∂b)
+* :class:`Applied` — ``value = fn(args)`` for a function of :mod:`handcalc.functions`
+* :class:`Update`  — ``value = old − rate·grad``
+
+``rounded`` is true when ``display.rounding: hand`` changed the value when it was
+written down (the page then prints ``≈``).  Matrices are kept in row orientation
+(inputs × units); the notation is applied when numbers leave the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Union
+
+from .numbers import Num
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Affine:
+    terms: tuple[tuple[Num, Num], ...]
+    value: Num
+    offset: Num | None = None
+    scale: Num | None = None
+    rounded: bool = False
+
+
+@dataclass(frozen=True)
+class Mean:
+    items: tuple[Num, ...]
+    value: Num
+    rounded: bool = False
+
+
+@dataclass(frozen=True)
+class Applied:
+    """``fn`` names an entry of :func:`handcalc.functions.evaluate`:
+    ``relu`` (args ``z_j``), ``softmax`` (args ``z``, ``index`` j), ``d:relu`` (args ``z_j``),
+    ``d:sigmoid`` (args ``a_j``), ``d:softmax`` (args ``a_k, a_j``; ``index`` 1 when k = j),
+    ``loss:mse`` (args ``y…, ŷ…``), ``dloss:mse`` (args ``y_j, ŷ_j``; ``index`` = outputs)."""
+
+    fn: str
+    args: tuple[Num, ...]
+    value: Num
+    index: int = 0
+    param: Num | None = None  # leaky ReLU slope
+    rounded: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    old: Num
+    rate: Num
+    grad: Num
+    value: Num
+    rounded: bool = False
+
+
+Record = Union[Affine, Mean, Applied, Update]
+Rows = tuple[tuple[Num, ...], ...]
+
+
+@dataclass(frozen=True)
+class Params:
+    W: Rows  # inputs × units
+    b: tuple[Num, ...] | None
+
+
+@dataclass(frozen=True)
+class ForwardLayer:
+    layer: int  # 1-based
+    W: Rows
+    b: tuple[Num, ...] | None
+    inputs: Rows  # per sample: a^{[l−1]}
+    z: tuple[tuple[Affine, ...], ...]  # per sample, per unit
+    a: tuple[tuple[Applied, ...], ...]  # per sample, per unit
+
+
+@dataclass(frozen=True)
+class BackwardLayer:
+    layer: int
+    da: tuple[tuple[Record, ...], ...]  # per sample: ∂L_s/∂a^{[l]} (Applied loss′ on the last layer)
+    #: per sample: f′ per unit (element-wise), or the Jacobian rows k × j (softmax)
+    deriv: tuple[tuple[Applied, ...] | tuple[tuple[Applied, ...], ...], ...]
+    dz: tuple[tuple[Affine, ...], ...]  # per sample: δ^{[l]}
+    dW: tuple[tuple[Affine, ...], ...]  # inputs × units, mean over the batch
+    db: tuple[Mean, ...] | None  # None: no bias, or a fixed one
+
+
+@dataclass(frozen=True)
+class UpdateLayer:
+    layer: int
+    W: tuple[tuple[Update, ...], ...]
+    b: tuple[Update, ...] | None
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int  # 1-based update count
+    epoch: int  # 1-based
+    batch: tuple[int, ...]  # indices into spec.train
+    forward: tuple[ForwardLayer, ...]
+    losses: tuple[Applied, ...]  # per sample
+    loss: Mean
+    backward: tuple[BackwardLayer, ...]  # index 0 is layer 1
+    update: tuple[UpdateLayer, ...]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    index: int
+    x: tuple[Num, ...]
+    y: tuple[Num, ...] | None
+    yhat: tuple[Num, ...]
+    label: int | None  # predicted class, for classifiers
+    correct: bool | None
+
+
+@dataclass(frozen=True)
+class Trace:
+    spec: Spec
+    initial: tuple[Params, ...]
+    steps: tuple[Step, ...]  # the updates run on exact numbers
+    final: tuple[Params, ...]
+    epoch_loss: tuple[Num, ...]  # mean loss of the updates of each epoch
+    float_steps: int  # updates run on the float64 path after the exact ones
+    predictions: tuple[Prediction, ...]  # on data.test with the final parameters
+    accuracy: Fraction | None
+    inference: tuple[ForwardLayer, ...] | None  # forward pass on data.train (forward-only specs)
+
+
+def step_records(s: Step) -> Iterator[tuple[str, Record]]:
+    """Every equation of one step, each with a short name of where it stands."""
+    yield from forward_records(s.forward)
+    for i, rec in enumerate(s.losses):
+        yield f"L[sample {i + 1}]", rec
+    yield "L", s.loss
+    for b in s.backward:
+        l = b.layer
+        for i, row in enumerate(b.da):
+            yield from ((f"dL/da[{l}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(row))
+        for i, d in enumerate(b.deriv):
+            for j, r in enumerate(d):
+                if isinstance(r, tuple):
+                    yield from ((f"J[{l}][sample {i + 1}][{j + 1},{k + 1}]", x) for k, x in enumerate(r))
+                else:
+                    yield f"f'[{l}][sample {i + 1}][{j + 1}]", r
+        for i, row in enumerate(b.dz):
+            yield from ((f"delta[{l}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(row))
+        for i, row in enumerate(b.dW):
+            yield from ((f"dL/dW[{l}][{i + 1},{j + 1}]", r) for j, r in enumerate(row))
+        for j, r in enumerate(b.db or ()):
+            yield f"dL/db[{l}][{j + 1}]", r
+    for u in s.update:
+        for i, row in enumerate(u.W):
+            yield from ((f"W[{u.layer}][{i + 1},{j + 1}] new", r) for j, r in enumerate(row))
+        for j, r in enumerate(u.b or ()):
+            yield f"b[{u.layer}][{j + 1}] new", r
+
+
+def forward_records(layers: tuple[ForwardLayer, ...]) -> Iterator[tuple[str, Record]]:
+    for f in layers:
+        for i, (zs, as_) in enumerate(zip(f.z, f.a)):
+            yield from ((f"z[{f.layer}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(zs))
+            yield from ((f"a[{f.layer}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(as_))

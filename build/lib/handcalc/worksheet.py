@@ -1,0 +1,488 @@
+"""Printable worksheets: the equations of one example with a blank box for every result.
+
+A worksheet covers a *scope* of one training step:
+
+* ``forward`` — ``z^{[l]}_j = Σ_i a^{[l-1]}_i W^{[l]}_{ij} + b^{[l]}_j`` and ``a^{[l]}_j = f(z^{[l]}_j)``
+  for every layer;
+* ``loss``    — the forward pass and ``L(y, ŷ)``;
+* ``step``    — the forward pass, the loss, the backward pass (``∂L/∂a``, ``f′``,
+  ``δ = ∂L/∂a · f′``, ``∂L/∂W``, ``∂L/∂b`` from the output down) and the update
+  ``θ_new = θ − η ∂L/∂θ``.
+
+Each line is *formula = given numbers = box*.  Numbers the student is given (inputs,
+targets, weights, biases, η) are written out; a number the student worked out on an
+earlier line is written as that line's symbol (:class:`handcalc.latex.Named`), so the
+worksheet never gives an answer away.  The answer key is the same document with every
+box filled from the trace through :func:`handcalc.display.show`.
+
+Worksheets use hand rounding by default (every result rounded to ``decimals`` places,
+halves away from zero, before it is used again), so a student with a calculator gets
+exactly the key's numbers, and :func:`handcalc.check.check` re-checks the key.
+
+Variants (:func:`make_variants`) draw fresh hand-friendly weights (and optionally inputs)
+from seeds derived reproducibly from one base seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import check as check_mod
+from . import engine, latex
+from .display import Named, Shown, operands, show
+from .errors import SpecError
+from .functions import ACTIVATIONS
+from .latex import Equation, Style
+from .numbers import Num
+from .spec import Spec, Training, parse
+from .trace import Affine, Applied, BackwardLayer, ForwardLayer, Mean, Record, Step, Trace, Update
+from .variants import variant
+
+SCOPES = ("forward", "loss", "step")
+SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
+MAX_BATCH = 4  # a step-scope worksheet works at most this many samples by hand
+PER_LINE = 4  # terms per row of a wrapped sum
+DEFAULT_DECIMALS = 2
+ATTEMPTS = 40  # seeds tried per variant before giving up
+GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
+ACT_TITLES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
+              "linear": "linear", "softmax": "softmax"}
+
+
+# ---------------------------------------------------------------------------
+# content
+
+
+@dataclass(frozen=True)
+class Line:
+    """One equation: the worksheet's row (box empty) and the key's (box filled)."""
+
+    number: int
+    lhs: str  # LaTeX symbol of the result
+    blank: str  # LaTeX ``aligned`` block, the result replaced by an empty box
+    filled: str  # the same with the result in the box
+    marked: str  # filled, the result marked so that printing can hide it (see :func:`answer_box`)
+    answer: Shown
+    record: Record
+    operands: tuple[str, ...]  # the given numbers written on the line (as text)
+
+
+@dataclass(frozen=True)
+class Group:
+    title: str  # plain text
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One phase of the step (forward, loss, backward, update): it starts a new page."""
+
+    key: str
+    title: str
+    intro: str  # plain text
+    rules: tuple[str, ...]  # LaTeX display blocks of the rules used
+    groups: tuple[Group, ...]
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(ln for g in self.groups for ln in g.lines)
+
+
+@dataclass(frozen=True)
+class Given:
+    """A named quantity the student is given, as LaTeX display blocks (wide matrices split)."""
+
+    label: str  # plain text
+    blocks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    title: str  # plain text from the spec (escaped where it lands)
+    scope: str
+    decimals: int
+    hand: bool
+    variant: str | None  # e.g. "1-07"
+    weight_seed: int | None  # the seed the variant's weights were drawn with
+    sizes: str  # "2-3-2-1"
+    samples: int
+    givens: tuple[Given, ...]
+    parts: tuple[Part, ...]
+    trace: Trace
+    box_em: float  # width of every answer box
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        return tuple(ln for p in self.parts for ln in p.lines)
+
+
+# ---------------------------------------------------------------------------
+# the spec a worksheet is made from
+
+
+def default_scope(spec: Spec) -> str:
+    """A full step where it fits on paper, else forward + loss, else the forward pass."""
+    if not spec.trains:
+        return "forward"
+    return "step" if spec.training.batch_size <= MAX_BATCH else "loss"
+
+
+def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int | None = None,
+            where: str = "spec") -> Spec:
+    """The spec of one worksheet: hand rounding (unless overridden), cut down to one step.
+
+    Forward and loss scope use the first sample of the first step; step scope keeps the
+    first batch as the spec has it.  Raises :class:`SpecError` for a scope the spec cannot
+    have (no loss) or a batch too large to work by hand."""
+    if scope not in SCOPES:
+        raise SpecError("--scope", f"expected one of {', '.join(SCOPES)}, got {scope!r}")
+    if not spec.trains and scope != "forward":
+        raise SpecError("--scope", f"{where} has no loss or no training, so its worksheet can only cover "
+                        "the forward pass (use --scope forward)")
+    if not spec.train:
+        raise SpecError("data.train", "a worksheet needs at least one training sample")
+    spec = spec.with_display(rounding=rounding or "hand", decimals=DEFAULT_DECIMALS if decimals is None else decimals)
+    if not spec.trains:
+        return replace(spec, train=spec.train[:1], test=())
+    _, batch = next(engine.schedule(spec))
+    if scope == "step" and len(batch) > MAX_BATCH:
+        raise SpecError("--scope", f"one step of {where} works a batch of {len(batch)} samples, too many "
+                        f"to do by hand (at most {MAX_BATCH}); use --scope forward or loss (first sample only) "
+                        "or an example with a smaller training.batch_size")
+    keep = batch if scope == "step" else batch[:1]
+    return replace(spec, train=tuple(spec.train[i] for i in keep), test=(),
+                   training=Training(epochs=1, batch_size=len(keep), shuffle=False, exact_steps=1))
+
+
+# ---------------------------------------------------------------------------
+# lines
+
+
+def _named(x: Num, symbol: str | None) -> Num:
+    return x if symbol is None else Named(x, symbol)
+
+
+def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
+    """The record with its derived operands (in the order of :func:`handcalc.display.operands`) named."""
+    it = iter(derived)
+    if isinstance(rec, Affine):
+        terms = tuple((_named(x, next(it)), _named(w, next(it))) for x, w in rec.terms)
+        return replace(rec, terms=terms)
+    if isinstance(rec, Mean):
+        return replace(rec, items=tuple(_named(x, next(it)) for x in rec.items))
+    if isinstance(rec, Applied):
+        return replace(rec, args=tuple(_named(x, next(it)) for x in rec.args))
+    if isinstance(rec, Update):
+        return replace(rec, old=_named(rec.old, next(it)), rate=_named(rec.rate, next(it)),
+                       grad=_named(rec.grad, next(it)))
+    raise TypeError(f"no worksheet line for {type(rec).__name__}")
+
+
+class Builder:
+    """Numbers the lines in order and writes each one twice: blank and filled."""
+
+    def __init__(self, style: Style, box_em: float) -> None:
+        self.style, self.box_em, self.count = style, box_em, 0
+
+    def line(self, rec: Record, derived: Sequence[str | None], make: Callable[..., Equation], *args: Any,
+             **kwargs: Any) -> Line:
+        """``make(masked record, *args, **kwargs)`` writes the line; ``derived`` names the operands the
+        student worked out earlier (``None``: a given number, written out)."""
+        eq = make(_mask(rec, derived), *args, **kwargs)
+        if all(d is not None for d in derived):  # nothing given to substitute: formula, then the box
+            eq = replace(eq, numbers=(), relation=eq.through())
+        answer = show(rec.value, self.style.decimals, rec.rounded)
+        blank = replace(eq, result=answer_box(self.box_em))
+        filled = replace(eq, result=answer_box(self.box_em, answer.text))
+        marked = replace(eq, result=answer_box(self.box_em, answer.text, marked=True))
+        places = latex.places_of(rec, self.style)
+        given = tuple(latex.number(x, places) for x, d in zip(operands(rec), derived) if d is None)
+        self.count += 1
+        rows = [latex.aligned(e.rows(PER_LINE)) for e in (blank, filled, marked)]
+        return Line(self.count, eq.lhs, *rows, answer, rec, given)
+
+
+def _forward_groups(b: Builder, layers: Sequence[ForwardLayer], spec: Spec) -> list[Group]:
+    st = b.style
+    groups = []
+    n = len(layers[0].z)
+    for s in range(n):
+        for f in layers:
+            l, lay = f.layer, spec.layers[f.layer - 1]
+            smp = s if n > 1 else None
+            lines = []
+            for j, rec in enumerate(f.z[s]):
+                derived = [d for i in range(len(rec.terms))
+                           for d in ((latex.act(l - 1, i, st, smp) if l > 1 else None), None)]
+                lines.append(b.line(rec, derived, latex.forward_z, l, j, st, smp))
+            zsyms = [latex.unit_sym("z", l, k, st, smp) for k in range(len(f.z[s]))]
+            for j, rec in enumerate(f.a[s]):
+                derived = zsyms if lay.activation == "softmax" else [zsyms[j]]
+                lines.append(b.line(rec, derived, latex.forward_a, l, j, st, smp))
+            head = f"Sample {s + 1}, layer {l}" if n > 1 else f"Layer {l}"
+            groups.append(Group(f"{head}: {lay.units} unit{'s' if lay.units > 1 else ''}, "
+                                f"{ACT_TITLES[lay.activation]}", tuple(lines)))
+    return groups
+
+
+def _yhat(j: int, st: Style, s: int | None) -> str:
+    return latex.sym(r"\hat{y}", None, j, sample=s if st.batch > 1 else None)
+
+
+def _loss_groups(b: Builder, step: Step, spec: Spec) -> list[Group]:
+    st = b.style
+    n_out = len(spec.outputs)
+    lines = []
+    for s, rec in enumerate(step.losses):
+        derived = [None] * n_out + [_yhat(j, st, s) for j in range(n_out)]
+        lines.append(b.line(rec, derived, latex.sample_loss, st, s))
+    if len(step.losses) > 1:
+        derived = [f"L^{{({s + 1})}}" for s in range(len(step.losses))]
+        lines.append(b.line(step.loss, derived, latex.batch_loss, st, keep=None))
+    return [Group("Loss", tuple(lines))]
+
+
+def _backward_group(b: Builder, bl: BackwardLayer, spec: Spec) -> Group:
+    st, l = b.style, bl.layer
+    lay = spec.layers[l - 1]
+    top = l == len(spec.layers)
+    softmax = lay.activation == "softmax"
+    of = ACTIVATIONS[lay.activation].derivative_of
+    n = len(bl.dz)
+    lines = []
+    for s in range(n):
+        smp = s if n > 1 else None
+        for j, rec in enumerate(bl.da[s]):
+            if top:
+                lines.append(b.line(rec, [None, _yhat(j, st, smp)],
+                                    latex.loss_grad, l, j, st, smp))
+            else:
+                derived = [d for k in range(len(rec.terms))
+                           for d in (latex.unit_sym(r"\delta", l + 1, k, st, smp), None)]
+                lines.append(b.line(rec, derived, latex.input_grad, l + 1, j, st, smp))
+        units = range(len(bl.dz[s]))
+        zsym = [latex.unit_sym("z", l, j, st, smp) for j in units]
+        asym = [latex.act(l, j, st, smp) for j in units]
+        if softmax:
+            for k, row in enumerate(bl.deriv[s]):
+                for j, rec in enumerate(row):
+                    lines.append(b.line(rec, [asym[k], asym[j]],
+                                        latex.act_grad, l, j, st, smp, k))
+        else:
+            for j, rec in enumerate(bl.deriv[s]):
+                lines.append(b.line(rec, [zsym[j] if of == "z" else asym[j]],
+                                    latex.act_grad, l, j, st, smp))
+        for j, rec in enumerate(bl.dz[s]):
+            ks = units if softmax else [j]
+            derived = [d for k in ks for d in (latex.sample_grad(asym[k], st, smp),
+                                                rf"\frac{{\partial {asym[k]}}}{{\partial {zsym[j]}}}")]
+            lines.append(b.line(rec, derived, latex.delta, l, j, st, smp, softmax))
+    for i, row in enumerate(bl.dW):
+        for j, rec in enumerate(row):
+            derived = [d for s in range(n) for d in ((latex.act(l - 1, i, st, s if n > 1 else None) if l > 1 else None),
+                                                     latex.unit_sym(r"\delta", l, j, st, s if n > 1 else None))]
+            lines.append(b.line(rec, derived, latex.weight_grad, l, i, j, st))
+    for j, rec in enumerate(bl.db or ()):
+        derived = [latex.unit_sym(r"\delta", l, j, st, s if n > 1 else None) for s in range(n)]
+        lines.append(b.line(rec, derived, latex.bias_grad, l, j, st))
+    return Group(f"Layer {l}: {lay.units} unit{'s' if lay.units > 1 else ''}, {ACT_TITLES[lay.activation]}",
+                 tuple(lines))
+
+
+def _update_group(b: Builder, u) -> Group:
+    st, l = b.style, u.layer
+    lines = []
+    for i, row in enumerate(u.W):
+        for j, rec in enumerate(row):
+            lines.append(b.line(rec, [None, None, latex.grad(latex.weight(l, i, j, st))],
+                                latex.weight_update, l, i, j, st))
+    for j, rec in enumerate(u.b or ()):
+        lines.append(b.line(rec, [None, None, latex.grad(latex.sym("b", l, j))], latex.bias_update, l, j, st))
+    return Group(f"Layer {l}", tuple(lines))
+
+
+# ---------------------------------------------------------------------------
+# givens
+
+
+def _matrix_blocks(lhs: str, rows: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    """``lhs = [matrix]``, split into blocks of columns when wide (as on the site)."""
+    blocks = latex.column_blocks(rows)
+    if len(blocks) == 1:
+        return (f"{lhs} = {latex.bmatrix(rows)}",)
+    return tuple(rf"{lhs}\ \text{{(columns {c0 + 1}–{c1})}} = {latex.bmatrix(b)}" for c0, c1, b in blocks)
+
+
+def _nums(xs: Sequence[Num]) -> list[str]:
+    """Given numbers in full (as the spec writes them)."""
+    return [show(x, GIVEN_PLACES).text for x in xs]
+
+
+def _givens(spec: Spec, trace: Trace, st: Style, scope: str) -> tuple[Given, ...]:
+    out = []
+    for s, sample in enumerate(spec.train):
+        tag = f" (sample {s + 1})" if len(spec.train) > 1 else ""
+        xname = "x" if len(spec.train) == 1 else f"x^{{({s + 1})}}"
+        names = ", ".join(spec.inputs)
+        x = latex.vector(_nums([Num(v) for v in sample.x]), st)
+        out.append(Given(f"Input{tag}: {names}", _matrix_blocks(xname, x)))
+        if scope != "forward" and sample.y is not None:
+            yname = "y" if len(spec.train) == 1 else f"y^{{({s + 1})}}"
+            out.append(Given(f"Target{tag}: {', '.join(spec.outputs)}",
+                             _matrix_blocks(yname, latex.vector(_nums([Num(v) for v in sample.y]), st))))
+    for l, p in enumerate(trace.initial, start=1):
+        cols = len(p.W[0])
+        flat = _nums([w for row in p.W for w in row])
+        rows = latex.oriented([flat[i * cols:(i + 1) * cols] for i in range(len(p.W))], st)
+        blocks = _matrix_blocks(f"W^{{[{l}]}}", rows)
+        if p.b is not None:
+            blocks += _matrix_blocks(f"b^{{[{l}]}}", latex.vector(_nums(p.b), st))
+        act = ACT_TITLES[spec.layers[l - 1].activation]
+        units = spec.layers[l - 1].units
+        out.append(Given(f"Layer {l} ({units} unit{'s' if units > 1 else ''}, {act})", blocks))
+    if scope == "step":
+        out.append(Given("Learning rate", (rf"\eta = {_nums([Num(spec.learning_rate)])[0]}",)))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
+# the worksheet
+
+
+def answer_box(width_em: float, answer: str = "", marked: bool = False) -> str:
+    """An answer box ``width_em`` wide (the same width filled or blank, so the key's pages
+    break where the worksheet's do); the answer stands at its left.  ``marked`` wraps it in
+    ``\\htmlClass{ws-answer}`` (KaTeX with ``trust`` for that command) so that printing can
+    hide it and make the worksheet from the key's page."""
+    inner = ""
+    if answer:
+        inner = r"\mathrlap{" + (r"\htmlClass{ws-answer}{" + answer + "}" if marked else answer) + "}"
+    return r"\boxed{\rule[-0.45em]{0pt}{1.6em}\," + inner + r"\hspace{" + f"{width_em:.1f}" + "em}}"
+
+
+def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: int | None = None,
+          notation: str | None = None) -> Worksheet:
+    """The worksheet of a prepared spec (see :func:`prepare`)."""
+    trace = engine.run(spec)
+    batch = len(spec.train) if trace.steps else 1
+    st = Style.of(spec, notation, batch)
+    longest = max(len(show(r.value, st.decimals).text) for r in _all_records(trace))
+    width = max(4.5, 0.6 * longest + 1.5)
+    b = Builder(st, width)
+    layers = trace.steps[0].forward if trace.steps else trace.inference
+    parts = [Part("forward", "Forward pass",
+                  "Work through the network from the input to the output, layer by layer.",
+                  (_forward_rule(st),) + tuple(dict.fromkeys(latex.activation_rule(lay.activation)
+                                                             for lay in spec.layers)),
+                  tuple(_forward_groups(b, layers, spec)))]
+    if scope in ("loss", "step"):
+        step = trace.steps[0]
+        parts.append(Part("loss", "Loss", f"Compare the prediction ŷ (your a[{len(spec.layers)}]) with the target y.",
+                          (latex.loss_rule(spec.loss, len(spec.outputs)),), tuple(_loss_groups(b, step, spec))))
+    if scope == "step":
+        step = trace.steps[0]
+        parts.append(Part("backward", "Backward pass",
+                          "From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
+                          "gradients of its weights and biases.",
+                          tuple(dict.fromkeys(latex.activation_rule(lay.activation) for lay in spec.layers)),
+                          tuple(_backward_group(b, bl, spec) for bl in reversed(step.backward))))
+        parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
+                          (r"\theta_{\text{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",),
+                          tuple(_update_group(b, u) for u in step.update)))
+    return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
+                     "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope),
+                     tuple(parts), trace, width)
+
+
+def _forward_rule(st: Style) -> str:
+    """``z_j = Σ_i a_i W_ij + b_j`` (row) or ``Σ_i W_ji a_i + b_j`` (column), then the activation."""
+    term = r"a^{[l-1]}_i W^{[l]}_{ij}" if st.notation == "row" else r"W^{[l]}_{ji} a^{[l-1]}_i"
+    return rf"z^{{[l]}}_j = \sum_i {term} + b^{{[l]}}_j, \qquad a^{{[l]}}_j = f(z^{{[l]}}_j), \qquad a^{{[0]}} = x"
+
+
+def _all_records(trace: Trace) -> Iterator[Record]:
+    from .trace import forward_records, step_records
+
+    if trace.steps:
+        yield from (r for _, r in step_records(trace.steps[0]))
+    else:
+        yield from (r for _, r in forward_records(trace.inference))
+
+
+def make(spec: Spec, scope: str | None = None, rounding: str | None = None, decimals: int | None = None,
+         where: str = "spec", notation: str | None = None) -> Worksheet:
+    """Prepare and build the worksheet of a spec as it is."""
+    scope = scope or default_scope(spec)
+    return build(prepare(spec, scope, rounding, decimals, where), scope, notation=notation)
+
+
+# ---------------------------------------------------------------------------
+# variants
+
+
+def variant_seed(seed: int, k: int, attempt: int = 0) -> int:
+    """The weight seed of variant ``k`` (1-based) of base seed ``seed``: reproducible, spread out."""
+    digest = hashlib.sha256(f"handcalc-worksheet:{seed}:{k}:{attempt}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def _lively(ws: Worksheet) -> bool:
+    """Every hidden ReLU-type layer has at least one unit that passes its input on."""
+    layers = ws.trace.steps[0].forward if ws.trace.steps else ws.trace.inference
+    for f in layers[:-1]:
+        if all(r.value.v == 0 for r in f.a[0]):
+            return False
+    return True
+
+
+def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *, integers: bool | None = None,
+                  weight_decimals: int | None = None, inputs: bool = False, rounding: str | None = None,
+                  decimals: int | None = None, where: str = "spec",
+                  progress: Callable[[int], None] | None = None) -> list[Worksheet]:
+    """``count`` worksheets with fresh weights, each different, each key re-checked.
+
+    Variant ``k`` tries the seeds :func:`variant_seed` ``(seed, k, 0), (seed, k, 1), …`` and keeps
+    the first whose numbers stay in the loss's domain, whose key passes :func:`handcalc.check.check`,
+    whose numbers differ from every earlier variant and (if possible) whose hidden layers are not
+    all switched off."""
+    scope = scope or default_scope(spec)
+    prepare(spec, scope, rounding, decimals, where)  # the scope and batch are checked once, up front
+    out: list[Worksheet] = []
+    seen: set[Any] = set()
+    width = len(str(count))
+    for k in range(1, count + 1):
+        fallback = None
+        for attempt in range(ATTEMPTS):
+            ws_seed = variant_seed(seed, k, attempt)
+            raw = variant(spec, ws_seed, integers=integers, decimals=weight_decimals, inputs=inputs)
+            try:
+                prepared = prepare(parse(raw), scope, rounding, decimals, where)
+                ws = build(prepared, scope, f"{seed}-{k:0{width}d}", ws_seed)
+            except SpecError:
+                continue
+            key = _fingerprint(ws)
+            if key in seen or not check_mod.check(ws.trace).ok:
+                continue
+            if not _lively(ws):
+                fallback = fallback or (ws, key)
+                continue
+            break
+        else:
+            if fallback is None:
+                raise SpecError("--variants", f"could not draw variant {k} in {ATTEMPTS} tries "
+                                "(the numbers leave the loss's domain); try other --decimals or weights")
+            ws, key = fallback
+        seen.add(key)
+        out.append(ws)
+        if progress:
+            progress(1)
+    return out
+
+
+def _fingerprint(ws: Worksheet) -> tuple:
+    p = ws.trace.initial
+    return (tuple((tuple(tuple(w.v for w in row) for row in q.W), None if q.b is None else tuple(x.v for x in q.b))
+                  for q in p), tuple(tuple(s.x) for s in ws.trace.spec.train))
