@@ -21,6 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from . import datasets
 from .errors import SpecError
@@ -145,8 +148,24 @@ class Spec:
 # YAML: safe, with floats kept as their exact decimal text
 
 
-class _ExactLoader(yaml.SafeLoader):
-    """YAML 1.2 (core schema) scalars on PyYAML's safe loader, with three guards.
+try:  # libyaml's scanner and parser (C) when PyYAML has them: about three times faster
+    from yaml._yaml import CParser as _Parser
+
+    _READER: tuple = ()
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser as _Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    _READER = (Reader, Scanner)
+
+
+class _ExactLoader(Composer, _Parser, *_READER, SafeConstructor, Resolver):
+    """YAML 1.2 (core schema) scalars on PyYAML's safe constructor, with three guards.
+
+    Events come from libyaml where available; nodes are composed here, in Python, where
+    the nesting depth is counted (libyaml's own composer recurses in C and crashes the
+    process on deep nesting).
 
     PyYAML follows YAML 1.1, which reads ``010`` as 8, ``1:30`` as 90 and ``yes`` as
     true; here a plain scalar is a number only in the 1.2 forms (``010`` is ten, ``0o10``
@@ -159,6 +178,13 @@ class _ExactLoader(yaml.SafeLoader):
 
     yaml_implicit_resolvers: dict = {}
     depth = 0
+
+    def __init__(self, stream: str) -> None:
+        for base in (_Parser, *_READER):
+            base.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.depth += 1
@@ -198,7 +224,7 @@ for _tag, _regexp, _first in (
     _ExactLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_regexp), list(_first))
 
 
-def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Fraction | str:
+def _exact_float(loader: _ExactLoader, node: yaml.Node) -> Fraction | str:
     text = loader.construct_scalar(node).replace("_", "")
     try:
         return parse_exact(text)
@@ -206,7 +232,7 @@ def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Fraction | str:
         return text  # too long/large/small, .inf, .nan: reported by the number check with the field name
 
 
-def _exact_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
+def _exact_int(loader: _ExactLoader, node: yaml.Node) -> int | str:
     text = loader.construct_scalar(node).replace("_", "")
     body = text.lstrip("+-")
     if len(body) > MAX_DIGITS or not body:
@@ -224,7 +250,7 @@ _ExactLoader.add_constructor("tag:yaml.org,2002:int", _exact_int)
 
 def read_yaml(text: str, name: str = "spec") -> Any:
     try:
-        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a safe constructor
     except _DuplicateKey as exc:
         raise SpecError(name, str(exc)) from None
     except yaml.YAMLError as exc:
