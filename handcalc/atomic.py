@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import SpecError
+
 PREFIX = ".handcalc-tmp-"
 
 
@@ -34,8 +36,12 @@ def nearest_folder(path: Path) -> Path:
 
 @contextmanager
 def staged(near: Path) -> Iterator[Path]:
-    """A fresh, empty staging folder in ``near`` (or its closest existing ancestor); removed afterwards."""
-    tmp = Path(tempfile.mkdtemp(prefix=PREFIX, dir=nearest_folder(near)))
+    """A fresh, empty staging folder in ``near`` (or its closest existing ancestor); removed
+    afterwards.  A folder nothing can be written into is a :class:`SpecError` naming ``near``."""
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=PREFIX, dir=nearest_folder(near)))
+    except OSError as exc:
+        raise SpecError(str(near), f"cannot be written ({exc.strerror or exc.__class__.__name__})") from None
     try:
         yield tmp
     finally:
