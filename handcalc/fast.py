@@ -23,7 +23,8 @@ def _act(name: str, z: np.ndarray, slope: float) -> np.ndarray:
     if name == "leaky_relu":
         return np.where(z > 0, z, slope * z)
     if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        with np.errstate(over="ignore"):  # e^{-z} overflows for z ≪ 0: the sigmoid is then 0, correctly
+            return 1.0 / (1.0 + np.exp(-z))
     if name == "tanh":
         return np.tanh(z)
     if name == "linear":
@@ -94,6 +95,7 @@ def batch_loss(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> floa
 def step(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     """One update in place; returns the batch loss before it."""
     acts, zs = _forward(spec, arrays, x)
+    _check_domain(spec.loss, acts[-1])
     per, da = _loss(spec.loss, y, acts[-1])
     n = x.shape[0]
     lr = float(spec.learning_rate)
@@ -109,20 +111,22 @@ def step(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     return float(per.mean())
 
 
-def _domain(spec: Spec, arrays: Arrays, x: np.ndarray, number: int, batch: Sequence[int]) -> None:
-    """The same domain check as the exact path: bce needs 0 < ŷ < 1, cce ŷ > 0 (float64
-    sigmoids saturate to exactly 0 or 1 where the exact values would not)."""
-    low, high = {"bce": (0.0, 1.0), "cce": (0.0, np.inf)}.get(spec.loss, (None, None))
-    if low is None:
-        return
-    p = _forward(spec, arrays, x)[0][-1]
-    bad = np.argwhere(~((p > low) & (p < high)))
-    if len(bad):
-        s, j = bad[0]
-        dom = "(0, 1)" if spec.loss == "bce" else "(0, ∞)"
-        raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {p[s, j]:.6g} in float64, "
-                        f"where {spec.loss} is undefined (it needs ŷ in {dom}); use a smaller learning_rate, "
-                        "fewer epochs or smaller weights")
+class _OutOfDomain(Exception):
+    """A prediction outside the loss's domain: (sample in the batch, output, value)."""
+
+
+DOMAINS = {"bce": (0.0, 1.0, "(0, 1)"), "cce": (0.0, np.inf, "(0, ∞)")}  # open intervals, as on the exact path
+
+
+def _check_domain(loss: str, p: np.ndarray) -> None:
+    """The exact path's domain check: bce needs 0 < ŷ < 1, cce ŷ > 0 (a float64 sigmoid
+    saturates to exactly 0 or 1 where the exact value would not)."""
+    if loss in DOMAINS:
+        low, high, _ = DOMAINS[loss]
+        bad = np.argwhere(~((p > low) & (p < high)))
+        if len(bad):
+            s, j = bad[0]
+            raise _OutOfDomain(int(s), int(j), float(p[s, j]))
 
 
 def _finite(spec: Spec, arrays: Arrays, loss: float, number: int) -> None:
@@ -149,9 +153,14 @@ def train(spec: Spec, params: Sequence, plan: Sequence[tuple[int, tuple[int, ...
     done = 0
     for number, (_, batch) in enumerate(plan, start=first):
         idx = list(batch)
-        with np.errstate(all="ignore"):
-            _domain(spec, arrays, X[idx], number, batch)
-            losses.append(step(spec, arrays, X[idx], Y[idx]))
+        try:
+            with np.errstate(all="ignore"):
+                losses.append(step(spec, arrays, X[idx], Y[idx]))
+        except _OutOfDomain as exc:
+            s, j, value = exc.args
+            raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {value:.6g} in "
+                            f"float64, where {spec.loss} is undefined (it needs ŷ in {DOMAINS[spec.loss][2]}); "
+                            "use a smaller learning_rate, fewer epochs or smaller weights") from None
         _finite(spec, arrays, losses[-1], number)
         done += 1
         if progress and done % 100 == 0:

@@ -444,12 +444,8 @@ def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "exampl
     written: list[Path] = []
     with atomic.staged(docs_dir) as staging:
         for n, (dest, items) in enumerate(jobs):
-            written += [dest / r for r in fill_folder(_mkdir(staging / str(n)), items)]
+            (staging / str(n)).mkdir()
+            written += [dest / r for r in fill_folder(staging / str(n), items)]
         for n, (dest, _) in enumerate(jobs):
             atomic.swap_folder(staging / str(n), dest)
     return written
-
-
-def _mkdir(p: Path) -> Path:
-    p.mkdir()
-    return p
