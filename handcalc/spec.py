@@ -361,7 +361,9 @@ def integer(v: Any, where: str, low: int, high: int) -> int:
 
 def boolean(v: Any, where: str) -> bool:
     if not isinstance(v, bool):
-        raise SpecError(where, f"expected true or false, got {_kind(v)}")
+        hint = " (handcalc reads YAML 1.2, where yes/no/on/off are text)" if isinstance(v, str) and \
+            v.lower() in ("yes", "no", "on", "off", "y", "n") else ""
+        raise SpecError(where, f"expected true or false, got {_kind(v)}{hint}")
     return v
 
 
