@@ -570,6 +570,9 @@ def column_blocks(rows: Sequence[Sequence[str]], width: int | None = None) -> li
     """``(first, last, block)`` pieces of at most ``width`` columns (0-based, last exclusive)."""
     width = width or block_width(rows)
     n = len(rows[0]) if rows else 0
+    if n > width:  # blocks of even width: 16 columns in 4 blocks of 4, not 5 + 5 + 5 + 1
+        blocks = -(-n // width)
+        width = -(-n // blocks)
     return [(c, min(c + width, n), [list(r[c:c + width]) for r in rows]) for c in range(0, max(n, 1), width)]
 
 

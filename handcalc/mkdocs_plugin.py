@@ -101,6 +101,11 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         log.info(f"{printable(shown.error)} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
 
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Math stays out of the search index (a result would show its raw TeX): Material's
+        search skips elements marked ``data-search-exclude``."""
+        return html.replace('class="arithmatex"', 'class="arithmatex" data-search-exclude')
+
 
 def _near(path: Path) -> Path:
     """``path`` relative to the working folder when it is inside it (shorter in messages)."""

@@ -101,8 +101,8 @@ def matrix_eq(lhs: str, rows: Sequence[Sequence[str]], approx: bool, note: str =
     parts = [f"The matrix has {len(rows[0])} columns; to fit the page it is printed in "
              f"{len(blocks)} blocks of columns{note}.", ""]
     for c0, c1, block in blocks:
-        cols = f"{c0 + 1}–{c1}" if c1 - c0 > 1 else f"{c1}"
-        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{(columns {cols})}} {rel} \\\\\n"
+        cols = f"columns {c0 + 1}–{c1}" if c1 - c0 > 1 else f"column {c1}"
+        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{({cols})}} {rel} \\\\\n"
                           f"{bmatrix(block)}\n\\end{{gathered}}"))
         parts.append("")
     return "\n".join(parts)
@@ -235,7 +235,7 @@ def batch_table(c: Ctx, layers: Sequence[ForwardLayer], l: int) -> str:
     f = layers[l - 1]
     header = ["sample"] + [f"a{j + 1}" for j in range(len(f.a[0]))]
     rows = [[str(s + 1)] + [rec_cell(r, c.style) for r in a] for s, a in enumerate(f.a)]
-    return fold(f"a^[{l}] for all {len(rows)} samples of the batch", table(header, rows), "note")
+    return fold(f"Activations of layer {l} for all {len(rows)} samples of the batch", table(header, rows), "note")
 
 
 def forward_page(c: Ctx, layers: Sequence[ForwardLayer], batch: Sequence[int]) -> dict:
@@ -322,7 +322,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     form = (f"({prev})^\\top \\delta^{{[{l}]}}" if st.notation == "row" else f"\\delta^{{[{l}]}} ({prev})^\\top")
     mean_note = " averaged over the batch" if n > 1 else ""
     out.append(f"#### Gradients of layer {l}")
-    out.append(f"The weight gradient is ${latex.grad(f'W^{{[{l}]}}')} = {form}${mean_note}, entry by entry:")
+    out.append(f"The weight gradient is $\\partial L/\\partial W^{{[{l}]}} = {form}${mean_note}, entry by entry:")
     w_eqs = [latex.weight_grad(r, l, i, j, st, keep) for i, row in enumerate(b.dW) for j, r in enumerate(row)]
     out.append(expansions(w_eqs, "weight gradients", small))
     out.append(matrix_eq(latex.grad(f"W^{{[{l}]}}"), latex.oriented(rows, st), dW_approx))
@@ -335,7 +335,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     if n > DETAIL_SAMPLES:
         header = ["sample"] + [f"δ{j + 1}" for j in range(len(b.dz[0]))]
         trows = [[str(s + 1)] + [rec_cell(r, st) for r in dz] for s, dz in enumerate(b.dz)]
-        out.append(fold(f"δ^[{l}] for all {n} samples", table(header, trows), "note"))
+        out.append(fold(f"The error δ of layer {l} for all {n} samples", table(header, trows), "note"))
     return "\n\n".join(out)
 
 
@@ -519,7 +519,8 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
         md = env.get_template(path).render(title=title, **common, **data)
         return Page(path, title, md.strip() + "\n")
 
-    pages = [page("index.md", spec.title, **overview_page(c))]
+    diagram = network_svg(spec, trace.initial, style)
+    pages = [page("index.md", spec.title, **overview_page(c), diagram=diagram.strip())]
     if first is not None:
         pages += [
             page("forward.md", "Forward pass", **forward_page(c, first.forward, first.batch), step=first),
@@ -533,7 +534,7 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
                                                                         tuple(range(len(spec.train)))), step=None))
     lines = check_pages((p.path, p.markdown) for p in pages)
     pages.append(page("check.md", "Check", **check_page(c, lines)))
-    assets = [Asset("network.svg", network_svg(spec, trace.initial, style).encode())]
+    assets = [Asset("network.svg", diagram.encode())]
     if first is not None:
         assets.append(Asset("loss.svg", loss_svg(trace)))
     return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),

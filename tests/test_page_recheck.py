@@ -39,10 +39,10 @@ def lower_bound(trace: Trace) -> int:
     return sum(len(f.z[0]) for f in trace.inference)
 
 
-def rendered_lines(trace: Trace, slug: str) -> pagecheck.PageCheck:
+def rendered_lines(trace: Trace, slug: str, worksheets: bool = True) -> pagecheck.PageCheck:
     example = Example(Path(f"{slug}.yaml"), slug, trace, check.check(trace, fd_steps=0))
     pages = list(render_example(trace, example.report, slug).pages)
-    if trace.steps:
+    if trace.steps and worksheets:
         pages += worksheet_pages.site_pages(example).pages
     return pagecheck.check_pages((p.path, p.markdown) for p in pages)
 
@@ -164,3 +164,15 @@ def test_every_printed_line_rechecks_on_random_networks(problem, rounding: str) 
     report = rendered_lines(trace, "random")
     assert not report.failures, "\n".join(map(str, report.failures[:10]))
     assert len(report.lines) >= lower_bound(trace)
+
+
+def test_a_derivative_near_a_pole_rechecks() -> None:
+    """A steep sigmoid with bce and target 0 (ŷ ≈ 0.9999992): ∂L/∂ŷ ≈ 1.2 million, which the
+    operands rounded to 14 decimals missed; the checker once failed this valid spec."""
+    doc = {"title": "steep sigmoid", "inputs": ["x"], "outputs": ["y"],
+           "layers": [{"units": 1, "activation": "sigmoid", "weights": [["14"]], "bias": ["0"]}],
+           "loss": "bce", "learning_rate": "0.1", "data": {"train": [{"x": ["1"], "y": ["0"]}]}}
+    trace = engine.run(parse(doc))
+    assert check.check(trace).ok
+    report = rendered_lines(trace, "steep", worksheets=False)  # (2 decimals round ŷ onto 1: no worksheet)
+    assert not report.failures and len(report.lines) >= lower_bound(trace)

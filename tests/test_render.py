@@ -109,7 +109,7 @@ def test_notation_override_transposes_matrices():
 def test_big_batch_abbreviates_sums_and_folds_tables():
     p = pages("moons")
     assert r"\cdots" in p["backward.md"]
-    assert '??? note "δ^[1] for all 400 samples"' in p["backward.md"]
+    assert '??? note "The error δ of layer 1 for all 400 samples"' in p["backward.md"]
     assert '??? example "' in p["forward.md"]
 
 
