@@ -158,8 +158,10 @@ def site_pages(example) -> Rendered:
     spec = example.trace.spec
     try:
         ws = make(spec, default_scope(spec), where=example.slug)
-    except TooLarge as exc:  # the pages say why there is no worksheet
-        note = f"# {escape_md(spec.title)}\n\nThis example has no worksheet: {escape_md(exc.message)}.\n"
+    except SpecError as exc:  # too large, or hand rounding puts ŷ where the loss is undefined:
+        # the example keeps its other pages, and these say why there is no worksheet
+        why = exc.message if isinstance(exc, TooLarge) else f"{exc.field}: {exc.message}"
+        note = f"# {escape_md(spec.title)}\n\nThis example has no worksheet: {escape_md(why)}.\n"
         return Rendered(example.slug, spec.title, (Page("worksheet.md", "Worksheet", note),
                                                    Page("answers.md", "Answer key", note)))
     pages = (Page("worksheet.md", "Worksheet", markdown(ws, key=False)),
