@@ -45,6 +45,7 @@ from mkdocs.structure.files import File, Files
 
 from . import resources, sitegen
 from .errors import SpecError
+from .escape import printable
 
 log = get_plugin_logger(__name__)
 
@@ -95,8 +96,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                                               on_error=self._show_error if self._serving else None,
                                               workers=self.config.workers)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
-        except (SpecError, ValueError) as exc:
-            raise PluginError(f"handcalc: {exc}") from None
+        except (SpecError, ValueError, OSError) as exc:
+            raise PluginError(f"handcalc: {printable(str(exc))}") from None
         self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
         for got in self._collected:  # a page that says a line does not re-check must fail --strict
             for failure in got.rendered.line_failures[:5]:
@@ -129,7 +130,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         near = _near(path)
         exc = SpecError(exc.field.replace(str(path), str(near), 1), exc.message)
         shown = sitegen.broken(near, slug, exc, self._last_good.get(str(path)))
-        log.info(f"{shown.error} (shown on the example's pages until the spec is fixed)")
+        log.info(f"{printable(shown.error)} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
 
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
@@ -178,8 +179,8 @@ def _owned_files(files: Files, folder: str, docs_dir: Path) -> list[File]:
     if inside and not (docs_dir / folder / sitegen.MARKER).is_file():
         first = _near(docs_dir / inside[0].src_uri)
         more = f" (and {len(inside) - 1} more)" if len(inside) > 1 else ""
-        raise PluginError(f"handcalc: {first}{more} is inside {_near(docs_dir / folder)}/, the folder the handcalc "
-                          "plugin generates; move it elsewhere in the docs folder"
+        raise PluginError(f"handcalc: {printable(str(first))}{more} is inside {_near(docs_dir / folder)}/, the folder "
+                          "the handcalc plugin generates; move it elsewhere in the docs folder"
                           + (" or give the plugin another `folder`" if folder != resources.SITE_FOLDER else ""))
     return inside
 
