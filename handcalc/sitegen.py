@@ -234,7 +234,19 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     if memo is not None:
         for stale in set(memo) - {key for _, _, key in keyed}:
             del memo[stale]
-    return out
+    return [_linked(c, slugs, examples_dir, on_error) for c in out]
+
+
+def _linked(c: Collected, slugs: dict[str, Path], examples_dir: Path, on_error: OnError | None) -> Collected:
+    """The example as collected, or its error when a ``see_also`` names no example of the folder."""
+    for i, link in enumerate(c.spec.see_also if c.spec is not None else ()):
+        if link.example not in slugs:
+            exc = SpecError(f"{c.source}: see_also[{i}].example",
+                            f"no example {link.example!r} in {examples_dir} (name a spec file without .yaml)")
+            if on_error is None:
+                raise exc
+            return on_error(c.source, c.slug, exc)
+    return c
 
 
 def broken(path: Path, slug: str, exc: SpecError, last: Collected | None) -> Collected:
