@@ -153,7 +153,7 @@ def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: t
     if outside:
         s, j, p = outside
         raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {float(p):.6g}, "
-                        f"where {loss.title} is undefined (it needs ŷ in {loss.domain}); "
+                        f"where {spec.loss} is undefined (it needs ŷ in {loss.domain}); "
                         "use more display.decimals or smaller weights")
     yhats = [tuple(rec.value for rec in a) for a in fwd[-1].a]
     losses = tuple(r.applied("loss:" + spec.loss, ys[s] + yhats[s]) for s in range(len(batch)))
