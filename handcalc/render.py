@@ -341,8 +341,8 @@ def moved(c: Ctx, step: Step) -> str:
     if new.value == old.value:
         return f"the prediction $\\hat{{y}}$ stays at {word(old.value, st, old.rounded)}"
     way = "toward" if abs(new.value - y) < abs(old.value - y) else "away from"
-    return (f"the prediction $\\hat{{y}}$ moves from {word(old.value, st, old.rounded)} to {word(new.value, st, new.rounded)}, "
-            f"{way} the target {word(y, st)}")
+    return (f"the prediction $\\hat{{y}}$ moves from {word(old.value, st, old.rounded)} to "
+            f"{word(new.value, st, new.rounded)}, {way} the target {word(y, st)}")
 
 
 def _new_hat(c: Ctx, s: int, j: str = "") -> str:
