@@ -76,8 +76,10 @@ def fold(title: str, body: str, kind: str = "example") -> str:
     return f'??? {kind} "{title}"\n\n{inner}\n'
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" ---: " for _ in header) + "|"]
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], words: int = 0) -> str:
+    """A Markdown table, numbers aligned right; the first ``words`` columns hold words, aligned left."""
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join(" :--- " if k < words else " ---: " for k in range(len(header))) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -423,7 +425,7 @@ def before_after_table(c: Ctx, step: Step) -> str:
             rows.append([f"loss $L^{{({s + 1})}}$", rec_cell(step.losses[s], st), rec_cell(a.losses[s], st)])
     rows.append(["loss $L$" + (" (mean over the batch)" if n > 1 else ""), rec_cell(step.loss, st),
                  rec_cell(a.loss, st)])
-    out = table(head, rows)
+    out = table(head, rows, words=1)
     if n > DETAIL_SAMPLES:
         every = [[str(s + 1), str(i + 1),
                   ", ".join(rec_cell(r, st) for r in step.forward[-1].a[s]),
@@ -693,7 +695,7 @@ def overview_page(c: Ctx) -> dict:
         hyper = [hyper[0], hyper[-2], hyper[-1]]
     return {"arch": arch_table, "weights": total_w, "biases": total_b, "data": tables,
             "hyper": table(["setting", "value"], hyper), "sizes": "-".join(map(str, spec.sizes)),
-            "symbols": table(["symbol", "meaning"], symbols(c)), "loss_title": hyper[0][1]}
+            "symbols": table(["symbol", "meaning"], symbols(c), words=2), "loss_title": hyper[0][1]}
 
 
 def symbols(c: Ctx) -> list[list[str]]:
@@ -731,7 +733,8 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
     c = Ctx(trace, spec, style, report)
     env = environment()
     common = {"spec": spec, "style": style, "slug": slug, "layers": len(spec.layers), "trains": worked is not None,
-              "batch": batch, "see_also": spec.see_also}
+              "batch": batch, "see_also": spec.see_also,
+              "bias": " + b^{[l]}" if any(lay.bias is not None for lay in spec.layers) else ""}
 
     def page(path: str, title: str, **data) -> Page:
         md = env.get_template(path).render(title=title, **common, **data)
