@@ -356,8 +356,8 @@ def _new_hat(c: Ctx, s: int, j: str = "") -> str:
 def _new_symbols(c: Ctx, s: int) -> tuple[str, str]:
     """The target and the new prediction of one output (index ``j`` when there are several)."""
     tag = f"^{{({s + 1})}}" if c.style.batch > 1 else ""
-    several = len(c.spec.outputs) > 1
-    return f"y{tag}" + ("_j" if several else ""), _new_hat(c, s, ",j" if several else "")
+    j = "j" if len(c.spec.outputs) > 1 else ""
+    return f"y{tag}" + (f"_{j}" if j else ""), _new_hat(c, s, f",{j}" if j else "")
 
 
 def after_forward(c: Ctx, a: After, s: int) -> str:
@@ -623,10 +623,13 @@ def training_page(c: Ctx, worked: Step) -> dict:
         right = sum(1 for p in tr.predictions if p.correct)
         acc = f"{right} of {judged}"
     single = one_step(tr)
+    before_after_ = ""
+    if single:  # the table and the summary of the update page stand in for a one-point loss curve
+        before_after_ = "\n\n".join(([before_after_table(c, worked)] if worked.after else [])
+                                     + [after_summary(c, worked)])
     return {"steps": step_table, "epochs": epoch_table, "final": final, "predictions": pred_table,
             "accuracy": acc, "float_steps": tr.float_steps, "exact_steps": len(tr.steps), "one_step": single,
-            "before_after": (before_after_table(c, worked) + "\n\n" if worked.after else "")
-            + after_summary(c, worked) if single else ""}
+            "before_after": before_after_}
 
 
 def check_page(c: Ctx) -> dict:

@@ -31,7 +31,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from . import check as check_mod
@@ -128,6 +128,10 @@ def run_example(path: Path, slug: str) -> Example:
         trace = engine.run(spec)
     except SpecError as exc:
         raise _in_file(path, exc) from None
+    if spec.see_also:  # links only to examples of the same folder: a spec copied alone links nowhere
+        here = {slugify(p.stem) for p in spec_files(path.parent)}
+        spec = replace(spec, see_also=tuple(link for link in spec.see_also if link.example in here))
+        trace = replace(trace, spec=spec)
     return Example(path, slug, trace, check_mod.check(trace))
 
 
@@ -234,19 +238,7 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     if memo is not None:
         for stale in set(memo) - {key for _, _, key in keyed}:
             del memo[stale]
-    return [_linked(c, slugs, examples_dir, on_error) for c in out]
-
-
-def _linked(c: Collected, slugs: dict[str, Path], examples_dir: Path, on_error: OnError | None) -> Collected:
-    """The example as collected, or its error when a ``see_also`` names no example of the folder."""
-    for i, link in enumerate(c.spec.see_also if c.spec is not None else ()):
-        if link.example not in slugs:
-            exc = SpecError(f"{c.source}: see_also[{i}].example",
-                            f"no example {link.example!r} in {examples_dir} (name a spec file without .yaml)")
-            if on_error is None:
-                raise exc
-            return on_error(c.source, c.slug, exc)
-    return c
+    return out
 
 
 def broken(path: Path, slug: str, exc: SpecError, last: Collected | None) -> Collected:
