@@ -22,6 +22,7 @@ def escape_md(s: str) -> str:
 
 
 def escape_xml(s: str) -> str:
-    """Spec text for SVG/XML text and attributes."""
-    return (" ".join(str(s).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
+    """Spec text for SVG/XML text and attributes.  The network diagram is also inlined in a
+    Markdown page, so every character Markdown or arithmatex could read is a character
+    reference too (the same set as :func:`escape_md`; all of them are valid XML)."""
+    return escape_md(s)
