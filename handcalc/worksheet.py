@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 from . import check as check_mod
@@ -137,8 +138,8 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
 
     Forward and loss scope use the first sample of the worked step (``training.worked_step``);
     step scope keeps its whole batch.  A later worked step starts from the parameters the
-    updates before it leave, under the worksheet's own rounding.  Raises :class:`SpecError` for a scope the spec cannot
-    have (no loss) or a batch too large to work by hand."""
+    updates before it leave, under the worksheet's own rounding.  Raises :class:`SpecError`
+    for a scope the spec cannot have (no loss) or a batch too large to work by hand."""
     if scope not in SCOPES:
         raise SpecError("--scope", f"expected one of {', '.join(SCOPES)}, got {scope!r}")
     if not spec.trains and scope != "forward":
@@ -174,7 +175,7 @@ def _trained(spec: Spec, plan: Iterator[tuple[int, tuple[int, ...]]], steps: int
         epoch, batch = next(plan)
         _, params = engine.step(spec, params, number, epoch, batch, r)
 
-    def given(x: Num):
+    def given(x: Num) -> Fraction:
         return x.v if x.exact else round_half_away(x, GIVEN_PLACES)
 
     return tuple(replace(lay, weights=tuple(tuple(given(w) for w in row) for row in p.W),
