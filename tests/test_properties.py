@@ -232,6 +232,18 @@ def compare_step(step, res: R.StepResult, problem: Problem, number: int) -> None
         assert_close(_floats(u.W), after.W, f"step {number} W[{l}] after")
         if u.b is not None:
             assert_close(_vector(u.b), after.b, f"step {number} b[{l}] after")
+    if step.after is not None:  # the same batch forward again with the updated parameters
+        X, Y = problem.data()
+        batch = list(step.batch)
+        zs, as_ = R.forward(res.after, X[batch])
+        for l, (f, z, a) in enumerate(zip(step.after.forward, zs, as_), start=1):
+            assert_close(_floats(f.z), z, f"step {number} z[{l}] after the update")
+            assert_close(_floats(f.a), a, f"step {number} a[{l}] after the update")
+        new_loss = R.batch_loss(res.after, X[batch], Y[batch], problem.loss)
+        assert_close(float(step.after.loss.value), new_loss, f"step {number} loss after the update")
+        size = max(1.0, abs(float(new_loss)), abs(float(res.loss)))  # a difference: held to the size of its terms
+        assert_close(float(step.after.change.value), new_loss - res.loss, f"step {number} change of the loss",
+                     RTOL * size)
 
 
 def compare_params(params, layers: list[R.Layer], what: str, rtol: float = RTOL) -> None:
