@@ -73,8 +73,9 @@ def results(work: Path, module: str) -> dict[str, int | None]:
     return json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
 
 
-def run_module(module: str, minutes: float, jobs: int, log: Path) -> tuple[dict[str, int | None], bool, Path]:
+def run_module(module: str, minutes: float, jobs: int) -> tuple[dict[str, int | None], bool, Path, Path]:
     work = Path(tempfile.mkdtemp(prefix=f"handcalc-mutmut-{module}-"))
+    log = work.with_suffix(".log")
     copy_repository(work)
     configure(work, module)
     mutmut = Path(sys.executable).parent / "mutmut"
@@ -89,7 +90,7 @@ def run_module(module: str, minutes: float, jobs: int, log: Path) -> tuple[dict[
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
             complete = False
-    return results(work, module), complete, work
+    return results(work, module), complete, work, log
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,9 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (ROOT / "handcalc" / f"{module}.py").exists():
             print(f"mutation: handcalc/{module}.py does not exist", file=sys.stderr)
             return 2
-        log = Path(tempfile.gettempdir()) / f"handcalc-mutmut-{module}.log"
         start = time.monotonic()
-        codes, complete, work = run_module(module, args.minutes, args.jobs, log)
+        codes, complete, work, log = run_module(module, args.minutes, args.jobs)
         status = Counter(status_by_exit_code[c] for c in codes.values())
         killed = status["killed"] + status["timeout"] + status["caught by type check"]
         checked = killed + status["survived"] + status["no tests"] + status["suspicious"] + status["segfault"]
