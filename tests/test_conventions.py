@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from handcalc import check, engine, render
 from handcalc.display import show
-from handcalc.functions import ACTIVATIONS, LOSSES, evaluate
+from handcalc.functions import ACTIVATIONS, LOSSES, evaluate, in_domain
 from handcalc.numbers import Num
 from handcalc.spec import parse
 
@@ -269,3 +269,44 @@ def test_classification_edge_cases_match_the_reference(doc: dict) -> None:
     assert [p.correct for p in trace.predictions] == correct
     assert trace.accuracy == F(sum(correct), len(correct))
     assert len(set(labels)) > 1 and 0 < trace.accuracy < 1  # both kinds of answer occur
+
+
+# ---------------------------------------------------------------------------
+# the loss domains and the function names `handcalc check` evaluates
+
+
+@pytest.mark.parametrize(("loss", "inside", "outside"), [
+    ("bce", [F(1, 10**30), F(1, 2), 1 - F(1, 10**30)], [F(0), F(1), F(-1, 2), F(3, 2)]),
+    ("cce", [F(1, 10**30), F(1), F(5)], [F(0), F(-1, 10**30)]),
+    ("mse", [F(-5), F(0), F(1), F(5)], []),
+])
+def test_loss_domains(loss: str, inside: list[F], outside: list[F]) -> None:
+    for p in inside:
+        assert in_domain(LOSSES[loss], Num(p)), (loss, p)
+    for p in outside:
+        assert not in_domain(LOSSES[loss], Num(p)), (loss, p)
+
+
+def test_evaluate_names_each_function_of_the_trace() -> None:
+    z = [Num(F(1)), Num(F(-2)), Num(F(3))]
+    slope = Num(F(1, 5))
+    assert evaluate("relu", z[1:2]).v == 0 and evaluate("linear", z[1:2]).v == -2
+    assert evaluate("leaky_relu", z[1:2], param=slope).v == F(-2, 5)
+    assert evaluate("leaky_relu", z[1:2]).v == 0  # no slope given: 0
+    soft = [evaluate("softmax", z, index=j) for j in range(3)]  # softmax reads the whole vector
+    with mpmath.workdps(60):
+        e = [mpmath.exp(v) for v in (1, -2, 3)]
+        for j in range(3):
+            assert abs(soft[j].mpf() - e[j] / sum(e)) < mpmath.mpf(10) ** -50
+    a_k, a_j = Num(F(1, 4)), Num(F(1, 3))
+    assert evaluate("d:softmax", [a_k, a_j], index=1).v == F(1, 4) * (1 - F(1, 3))  # k = j
+    assert evaluate("d:softmax", [a_k, a_j], index=0).v == -F(1, 4) * F(1, 3)
+    assert evaluate("d:sigmoid", [a_k]).v == F(1, 4) * F(3, 4)
+    assert evaluate("d:tanh", [a_k]).v == 1 - F(1, 16)
+    y, p = [Num(F(1)), Num(F(0))], [Num(F(1, 2)), Num(F(1, 4))]
+    assert evaluate("loss:half_sse", [*y, *p]).v == F(1, 2) * (F(1, 4) + F(1, 16))
+    assert evaluate("loss:mse", [*y, *p]).v == (F(1, 4) + F(1, 16)) / 2
+    assert evaluate("dloss:mse", [y[0], p[0]], index=2).v == -F(2, 2) * F(1, 2)
+    assert evaluate("dloss:mae", [y[0], p[0]], index=4).v == -F(1, 4)
+    with pytest.raises(KeyError):
+        evaluate("integral:relu", z)
