@@ -308,5 +308,22 @@ def test_evaluate_names_each_function_of_the_trace() -> None:
     assert evaluate("loss:mse", [*y, *p]).v == (F(1, 4) + F(1, 16)) / 2
     assert evaluate("dloss:mse", [y[0], p[0]], index=2).v == -F(2, 2) * F(1, 2)
     assert evaluate("dloss:mae", [y[0], p[0]], index=4).v == -F(1, 4)
-    with pytest.raises(KeyError):
+    assert evaluate("d:softmax", [a_k, a_j]).v == -F(1, 4) * F(1, 3)  # the default index: k ≠ j
+    assert evaluate("relu", [Num(F(3))], index=2).v == 3  # element-wise functions ignore the index
+    with pytest.raises(KeyError, match="integral:relu"):
         evaluate("integral:relu", z)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_losses_with_soft_targets_match_the_reference(name: str) -> None:
+    """Targets strictly between 0 and 1 (label smoothing), where no term of bce or cce drops out."""
+    y, p = [F(1, 4), F(3, 5)], [F(3, 10), F(4, 5)]
+    with mpmath.workdps(80):
+        Y, P = R.array([y], R.MP), R.array([p], R.MP)
+        want = R.losses(name, Y, P, R.MP)[0]
+        grads = R.loss_gradient(name, Y, P, R.MP)[0]
+        got = LOSSES[name].value([Num(v) for v in y], [Num(v) for v in p])
+        assert abs(got.mpf() - want) < mpmath.mpf(10) ** -50, name
+        for j in range(2):
+            d = LOSSES[name].derivative(Num(y[j]), Num(p[j]), 2)
+            assert abs(d.mpf() - grads[j]) < mpmath.mpf(10) ** -50, (name, j)
