@@ -21,6 +21,7 @@ import reference as R
 from conftest import example_trace
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from test_golden import RELU_AT_ZERO as KINK  # x = 1, W¹ = [[1, −1]], b¹ = [−1, 2]: z¹₁ = 0 exactly
 
 from handcalc import check, engine, render
 from handcalc.display import show
@@ -67,13 +68,6 @@ def test_mae_sign_of_zero_is_zero(n: int) -> None:
 # ---------------------------------------------------------------------------
 # kinks through an engine step (the numbers come from tests/reference.py on Fractions,
 # which implements ReLU′(0) = 0, leaky′(0) = slope and sign(0) = 0 itself)
-
-#: x = 1, W¹ = [[1, −1]], b¹ = [−1, 2]: unit 1 of layer 1 gets z = 0 exactly
-KINK = {"title": "kink", "inputs": ["x"],
-        "layers": [{"units": 2, "activation": "relu", "weights": [[1, -1]], "bias": [-1, 2]},
-                   {"units": 1, "activation": "linear", "weights": [[2], [3]], "bias": [0]}],
-        "loss": "half_sse", "learning_rate": "0.1", "data": {"train": [{"x": [1], "y": [1]}]}}
-
 
 def _with(doc: dict, **layer0) -> dict:
     return {**doc, "layers": [{**doc["layers"][0], **layer0}, doc["layers"][1]]}
