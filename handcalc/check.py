@@ -1,9 +1,10 @@
 """``handcalc check``: re-check every displayed equation and every gradient.
 
-1. *Re-check*: each equation is recomputed from its operands **as displayed**
-   (:func:`handcalc.display.show`).  In hand mode the recomputed value, rounded
-   like a student would, must equal the displayed result exactly; in exact mode it
-   must lie within one unit of the last displayed digit.
+1. *Re-check*: each equation is recomputed from its operands **as written** on the page
+   (:func:`handcalc.display.layout` chooses their digits): rounded to the written result's
+   decimals, halves away from zero, it must give the written result, and exactly so where
+   the page writes ``=``.  The pages themselves are re-checked too, from their LaTeX
+   (:mod:`handcalc.pagecheck`).
 2. *Finite differences*: for each exact step, every ∂L/∂θ is compared with the
    central difference (L(θ+h) − L(θ−h)) / 2h of the batch loss at the step's
    starting parameters, on unrounded numbers (h = 10⁻²⁵, so for piecewise-linear
@@ -22,7 +23,7 @@ from fractions import Fraction
 import numpy as np
 
 from . import engine, fast
-from .display import GUARD, operand_places, rechecks, recompute, show
+from .display import evaluate_with, layout, operands, written
 from .functions import evaluate
 from .numbers import Num
 from .spec import Spec
@@ -79,13 +80,14 @@ class Report:
 
 
 def recheck(where: str, rec: Record, spec: Spec, report: Report) -> None:
-    d, hand = spec.display.decimals, spec.display.rounding == "hand"
-    places = operand_places(rec, d, hand)  # the fewest places that re-check, if any do
+    lay = layout(rec, spec.display.decimals)
     report.equations += 1
-    if places == d + GUARD and not rechecks(rec, places, d, hand):
-        shown = show(rec.value, d, rec.rounded)
-        again = recompute(rec, places)
-        report.failures.append(f"{where}: displayed {shown.text}, recomputed {float(again):.{d + 3}f}")
+    if not lay.ok:
+        try:
+            again = f"{float(evaluate_with(rec, [written(x, p) for x, p in zip(operands(rec), lay.places)])):.12g}"
+        except (ZeroDivisionError, ValueError):
+            again = "undefined (an operand written on a pole)"
+        report.failures.append(f"{where}: written {lay.result.text}, recomputed from the written operands {again}")
 
 
 def _perturbed(params: Sequence[Params], l: int, kind: str, i: int, j: int, delta: Num) -> list[Params]:

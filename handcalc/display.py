@@ -9,10 +9,15 @@ reader sees are exactly the numbers the checker re-computes with.
 * Anything else is rounded to ``decimals`` places (halves away from zero),
   written with all ``decimals`` digits and ``≈``.
 * A record that hand rounding changed (``rounded``) is written with ``≈`` too.
+
+A substituted line (:func:`layout`) writes its operands with as many digits as it needs
+for a reader to redo it from the page: ``=`` between the numbers and the result means they
+give it exactly, ``≈`` that they give it after rounding to the result's decimals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -49,58 +54,161 @@ def show(x: Num, decimals: int, rounded: bool = False) -> Shown:
     return Shown(fixed(r, decimals), r, True)
 
 
-GUARD = 10  # at most this many extra digits for the operands of one equation
+class Named(Num):
+    """An operand written as its symbol, not its digits: a worksheet leaves the student's own
+    earlier results as symbols.  Its value still counts when a line's digits are chosen, and it
+    counts as written exactly (the student uses the number they wrote down)."""
+
+    __slots__ = ("symbol",)
+
+    def __init__(self, x: Num, symbol: str) -> None:
+        super().__init__(x.v)
+        object.__setattr__(self, "symbol", symbol)
 
 
-def _operand(x: Num, places: int) -> Num:
-    return Num(shown_value(x, places))
+def operands(rec: Record) -> list[Num]:
+    """The numbers a substituted line writes, in a fixed order per kind of record."""
+    if isinstance(rec, Affine):
+        ops = [v for t in rec.terms for v in t]
+        return ops + ([rec.offset] if rec.offset is not None else [])
+    if isinstance(rec, Mean):
+        return list(rec.items)
+    if isinstance(rec, Applied):
+        return list(rec.args)
+    if isinstance(rec, Update):
+        return [rec.old, rec.rate, rec.grad]
+    raise TypeError(f"no operands for {type(rec).__name__}")
 
 
-def recompute(rec: Record, places: int) -> Num:
-    """The value of an equation from its operands written with ``places`` decimals."""
-    s = lambda x: _operand(x, places)  # noqa: E731
+def evaluate_with(rec: Record, ops: list[Num]) -> Num:
+    """The equation's value with its operands (in :func:`operands` order) replaced by ``ops``."""
     if isinstance(rec, Affine):
         total = Num(Fraction(0))
-        for x, w in rec.terms:
-            total = total + s(x) * s(w)
+        for k in range(len(rec.terms)):
+            total = total + ops[2 * k] * ops[2 * k + 1]
         if rec.offset is not None:
-            total = total + s(rec.offset)
+            total = total + ops[-1]
         return total * rec.scale if rec.scale is not None else total
     if isinstance(rec, Mean):
         total = Num(Fraction(0))
-        for x in rec.items:
-            total = total + s(x)
-        return total / len(rec.items)
+        for x in ops:
+            total = total + x
+        return total / len(ops)
     if isinstance(rec, Applied):
-        return evaluate(rec.fn, [s(a) for a in rec.args], rec.index, rec.param)
+        return evaluate(rec.fn, ops, rec.index, rec.param)
     if isinstance(rec, Update):
-        return s(rec.old) - s(rec.rate) * s(rec.grad)
+        return ops[0] - ops[1] * ops[2]
     raise TypeError(f"no re-check for {type(rec).__name__}")
 
 
-def rechecks(rec: Record, places: int, decimals: int, hand: bool) -> bool:
-    """Whether the equation, operands written with ``places`` decimals, gives its displayed result."""
-    shown = shown_value(rec.value, decimals)
+FRACTION = -1  # operand "places" meaning: written as an exact fraction (\tfrac{1}{3}), not in digits
+
+
+def written(x: Num, places: int) -> Num:
+    """An operand as a reader takes it from the page: its symbol's value, its fraction or its digits."""
+    if isinstance(x, Named) or places == FRACTION:
+        return x
+    return Num(shown_value(x, places))
+
+
+def result_places(shown: Shown) -> int:
+    """Decimals of a written result ("0.5933" → 4, "12" → 0)."""
+    return len(shown.text.partition(".")[2])
+
+
+#: extra operand decimals tried, in order, until a line re-checks (a line whose result is
+#: a huge derivative near a pole, such as bce's ∂L/∂ŷ at ŷ = 0.9999992, needs many)
+EXTRA_PLACES = (0, 1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 40)
+REFINE_MAX = 24  # lines with at most this many operands get digits operand by operand
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one equation's numbers are written on a page.
+
+    ``places`` gives each operand's decimals (:func:`operands` order); ``subst`` is the
+    relation between the formula and the substituted numbers (``≈`` when a written operand
+    is rounded); ``final`` the relation between those numbers and the result: ``=`` only when
+    the written numbers give the written result exactly, ``≈`` when they give it after
+    rounding to its decimals (halves away from zero).  ``ok`` is false when no choice of
+    digits re-checks (``handcalc check`` reports such a line)."""
+
+    places: tuple[int, ...]
+    result: Shown
+    subst: str
+    final: str
+    ok: bool
+    _by_id: dict[int, int]
+
+    def places_of(self, x: Num, default: int) -> int:
+        return self._by_id.get(id(x), default)
+
+
+def _agrees(rec: Record, ops: list[Num], places: list[int], result: Shown) -> Num | None:
+    """The value recomputed from the written operands, if it rounds to the written result."""
     try:
-        again = recompute(rec, places)
-    except (ZeroDivisionError, ValueError):  # an operand rounded onto a pole (ŷ shown as 1.0000)
-        return False
-    if hand:
-        return round_half_away(again, decimals) == shown
-    return abs(again - Num(shown)) <= Num(Fraction(1, 10**decimals))
+        again = evaluate_with(rec, [written(x, p) for x, p in zip(ops, places)])
+    except (ZeroDivisionError, ValueError):  # an operand rounded onto a pole (ŷ written as 1.0000)
+        return None
+    return again if round_half_away(again, result_places(result)) == result.value else None
 
 
-def operand_places(rec: Record, decimals: int, hand: bool) -> int:
-    """How many decimals the operands of ``rec`` are written with on a page.
+def layout(rec: Record, decimals: int) -> Layout:
+    """The digits of each operand and the two relations of one line.
 
-    The fewest places, from ``decimals`` up, with which the equation re-checks.  Exact
-    mode: a reader recomputing it from the page gets the displayed result to within one
-    unit of its last digit (a sum of many rounded terms, or ln near 0, needs a few guard
-    digits).  Hand mode: ``decimals``, since results are already rounded so, unless an
-    operand comes straight from the spec with more places (a weight 1/3, a learning
-    rate 0.001); then the extra places it needs, so the equation still re-checks exactly.
-    """
-    for places in range(decimals, decimals + GUARD + 1):
-        if rechecks(rec, places, decimals, hand):
-            return places
-    return decimals + GUARD
+    Operands get the fewest decimals (from ``decimals`` up) with which a reader who redoes
+    the arithmetic from the page lands on the written result; on lines with few operands
+    each operand keeps only the extra digits it needs.  The result is never changed."""
+    ops = operands(rec)
+    result = show(rec.value, decimals, rec.rounded)
+    places = [decimals] * len(ops)
+    again = None
+    for extra in EXTRA_PLACES:
+        places = [decimals + extra] * len(ops)
+        again = _agrees(rec, ops, places, result)
+        if again is not None:
+            break
+    if again is None:  # a result that is an exact tie (0.65125 → 0.6513) with an operand like 1/3:
+        # no number of digits lands on it; such operands are written as fractions instead
+        ratios = [x.exact and not isinstance(x, Named) and decimal_places(x.v) is None for x in ops]
+        for extra in EXTRA_PLACES if any(ratios) else ():
+            places = [FRACTION if r else decimals + extra for r in ratios]
+            again = _agrees(rec, ops, places, result)
+            if again is not None:
+                break
+    ok = again is not None
+    if ok and places and max(places) > decimals and len(ops) <= REFINE_MAX:
+        for k in range(len(ops)):
+            for fewer in range(decimals, places[k]) if places[k] != FRACTION else ():
+                trial = places[:k] + [fewer] + places[k + 1:]
+                got = _agrees(rec, ops, trial, result)
+                if got is not None:
+                    places, again = trial, got
+                    break
+    rounded_operand = any(not isinstance(x, Named) and p != FRACTION and not (x.exact and x.v == shown_value(x, p))
+                          for x, p in zip(ops, places))
+    exact_result = ok and again.exact and again.v == result.value
+    by_id: dict[int, int] = {}
+    for x, p in zip(ops, places):
+        by_id[id(x)] = p if p == FRACTION else max(p, by_id.get(id(x), 0))
+    return Layout(tuple(places), result, "≈" if rounded_operand else "=", "=" if exact_result else "≈", ok, by_id)
+
+
+def joint(recs: Sequence[Record], decimals: int) -> tuple[int, str, str]:
+    """One number of decimals for the operands of several equations written together (a
+    matrix line such as ``z = x W + b``), and the line's two relations (as :class:`Layout`)."""
+    needed = max((max(lay.places, default=decimals) for lay in (layout(r, decimals) for r in recs)),
+                 default=decimals)
+    places = needed
+    for extra in EXTRA_PLACES:
+        places = max(needed, decimals + extra)
+        agreed = [_agrees(r, operands(r), [places] * len(operands(r)), show(r.value, decimals, r.rounded))
+                  for r in recs]
+        if all(a is not None for a in agreed):
+            break
+    else:
+        agreed = [None] * len(recs)
+    rounded = any(not (x.exact and x.v == shown_value(x, places)) for r in recs for x in operands(r))
+    exact = all(a is not None and a.exact and a.v == show(r.value, decimals, r.rounded).value
+                for a, r in zip(agreed, recs))
+    return places, "≈" if rounded else "=", "=" if exact else "≈"

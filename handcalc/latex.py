@@ -8,7 +8,9 @@ The site prints all three parts; a worksheet prints the first two and a box.
 
 Numbers are written only through :func:`handcalc.display.show`: results with
 ``display.decimals``, the operands of a substituted line with
-:func:`handcalc.display.operand_places` decimals, so that every line re-checks.
+:func:`handcalc.display.layout` decimals, so that every line re-checks from the page; the
+relation before the numbers is ``\approx`` when a written operand is rounded, the one
+before the result ``=`` only when the written numbers give it exactly.
 A negative factor of a product is put in parentheses: ``5 \\cdot (-2)``.
 
 Symbols (the same on every page): ``W^{[l]}``, ``b^{[l]}``, ``z^{[l]}``, ``a^{[l]}``
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from .display import Shown, operand_places, show
+from .display import FRACTION, Layout, Named, Shown, layout, show
 from .numbers import Num
 from .trace import Affine, Applied, Mean, Record, Update
 
@@ -73,38 +75,38 @@ def relation(shown: Shown) -> str:
     return r"\approx" if shown.approx else "="
 
 
-class Named(Num):
-    """An operand written as its symbol, not its digits: a worksheet leaves the student's own
-    earlier results as symbols.  Its value still counts when operand places are chosen."""
-
-    __slots__ = ("symbol",)
-
-    def __init__(self, x: Num, symbol: str) -> None:
-        super().__init__(x.v)
-        object.__setattr__(self, "symbol", symbol)
+def tex_relation(rel: str) -> str:
+    """``=`` or ``\approx`` for a relation of :class:`handcalc.display.Layout`."""
+    return r"\approx" if rel == "≈" else "="
 
 
-def number(x: Num, places: int, rounded: bool = False) -> str:
-    """A number as written with ``places`` decimals (see :func:`handcalc.display.show`)."""
+def number(x: Num, places: int | Layout, rounded: bool = False) -> str:
+    """A number as written with ``places`` decimals (see :func:`handcalc.display.show`), or with
+    the decimals a line's :class:`handcalc.display.Layout` chose for it."""
     if isinstance(x, Named):
         return "{" + x.symbol + "}"
+    if isinstance(places, Layout):
+        places = places.places_of(x, max(places.places, default=0))
+    if places == FRACTION:  # an exact ratio no number of digits re-checks with (see display.layout)
+        f = x.v
+        return ("-" if f < 0 else "") + rf"\tfrac{{{abs(f.numerator)}}}{{{f.denominator}}}"
     return show(x, places, rounded).text
 
 
-def factor(x: Num, places: int) -> str:
+def factor(x: Num, places: int | Layout) -> str:
     """A factor of a product: negative numbers in parentheses."""
     t = number(x, places)
     return f"({t})" if t.startswith("-") else t
 
 
-def addend(x: Num, places: int) -> str:
+def addend(x: Num, places: int | Layout) -> str:
     """A term added to what stands before it: ``+ 1`` or ``- 3``."""
     t = number(x, places)
     return f"- {t[1:]}" if t.startswith("-") else f"+ {t}"
 
 
-def places_of(rec: Record, style: Style) -> int:
-    return operand_places(rec, style.decimals, style.hand)
+def places_of(rec: Record, style: Style) -> Layout:
+    return layout(rec, style.decimals)
 
 
 # ---------------------------------------------------------------------------
@@ -168,6 +170,11 @@ class Equation:
     open: str = ""  # written before the chunks (e.g. r"\tfrac{1}{4}\bigl(")
     close: str = ""  # written after them
     assign: str = "="  # between lhs and formula: "=" or r"\leftarrow" (an update)
+    subst: str = "="  # between formula and numbers: r"\approx" when a written operand is rounded
+
+    def through(self) -> str:
+        """The relation from the formula straight to the result (the numbers left out)."""
+        return r"\approx" if r"\approx" in (self.subst, self.relation) else "="
 
     def compact(self) -> bool:
         """Short enough to stand on one line: ``lhs = formula = numbers = result``."""
@@ -179,16 +186,16 @@ class Equation:
         if not self.numbers and " ".join(self.formula) == self.result:
             return [f"{self.lhs} &{self.assign} {self.result}"]
         if " ".join(self.numbers) == self.result and not self.open:  # nothing happens in the last step
-            return Equation(self.lhs, self.formula, (), self.result, self.relation,
+            return Equation(self.lhs, self.formula, (), self.result, self.through(),
                             assign=self.assign).rows(per_line, with_result)
         if self.compact():
             line = f"{self.lhs} &{self.assign} {' '.join(self.formula)}"
             if self.numbers:
-                line += f" = {' '.join(self.numbers)}"
+                line += f" {self.subst} {' '.join(self.numbers)}"
             return [line + (f" {self.relation} {self.result}" if with_result else " =")]
         out = _wrap(f"{self.lhs} &{self.assign} ", self.formula, per_line, self.open, self.close)
         if self.numbers:
-            out += _wrap(" &= ", self.numbers, per_line, self.open, self.close)
+            out += _wrap(f" &{self.subst} ", self.numbers, per_line, self.open, self.close)
         if with_result:
             out.append(f" &{self.relation} {self.result}")
         return out
@@ -197,7 +204,7 @@ class Equation:
         """On one line: ``lhs = formula = numbers ≈ result``."""
         parts = [self.lhs, f"{self.assign} " + self.open + " ".join(self.formula) + self.close]
         if self.numbers:
-            parts.append("= " + self.open + " ".join(self.numbers) + self.close)
+            parts.append(f"{self.subst} " + self.open + " ".join(self.numbers) + self.close)
         parts.append(f"{self.relation} {self.result}")
         return " ".join(parts)
 
@@ -237,9 +244,9 @@ def aligned(rows: Sequence[str], gaps: Sequence[int] = ()) -> str:
     return "\\begin{aligned}\n" + "\n".join(r + j for r, j in zip(body, joins)) + "\n\\end{aligned}"
 
 
-def _result(rec: Record, style: Style) -> tuple[str, str]:
-    s = show(rec.value, style.decimals, rec.rounded)
-    return s.text, relation(s)
+def _result(lay: Layout) -> tuple[str, str, str]:
+    """The written result, the relation before it and the one before the numbers."""
+    return lay.result.text, tex_relation(lay.final), tex_relation(lay.subst)
 
 
 def _sum_chunks(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
@@ -276,23 +283,23 @@ def affine(rec: Affine, lhs: str, symbols: Sequence[tuple[str, str]], style: Sty
     open_, close = "", ""
     if rec.scale is not None and rec.scale != 1 and scale is not None:
         open_, close = rf"{scale} \bigl(", r"\bigr)"
-    value, rel = _result(rec, style)
-    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, open_, close)
+    value, rel, sub = _result(p)
+    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, open_, close, subst=sub)
 
 
 def mean(rec: Mean, lhs: str, symbols: Sequence[str], style: Style, keep: int | None = None) -> Equation:
     """``lhs = (1/n) Σ items``."""
     p = places_of(rec, style)
     n = len(rec.items)
-    value, rel = _result(rec, style)
+    value, rel, sub = _result(p)
     if n == 1:
-        return Equation(lhs, (symbols[0],), (number(rec.items[0], p),), value, rel)
+        return Equation(lhs, (symbols[0],), (number(rec.items[0], p),), value, rel, subst=sub)
     formula = [s if k == 0 else f"+ {s}" for k, s in enumerate(symbols)]
     numbers = [number(x, p) if k == 0 else addend(x, p) for k, x in enumerate(rec.items)]
     if keep is not None:
         formula, numbers = list(_abbreviate(formula, keep)), list(_abbreviate(numbers, keep))
     frac = rf"\tfrac{{1}}{{{n}}} \bigl("
-    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, frac, r"\bigr)")
+    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, frac, r"\bigr)", subst=sub)
 
 
 # ---------------------------------------------------------------------------
@@ -317,7 +324,7 @@ def forward_a(rec: Applied, layer: int, j: int, style: Style, sample: int | None
               zs: Sequence[str] | None = None) -> Equation:
     """``a^{[l]}_j = f(z^{[l]}_j)``, written out for each activation."""
     p = places_of(rec, style)
-    value, rel = _result(rec, style)
+    value, rel, sub = _result(p)
     lhs = act(layer, j, style, sample)
     z = unit_sym("z", layer, j, style, sample)
     fn = rec.fn
@@ -326,21 +333,22 @@ def forward_a(rec: Applied, layer: int, j: int, style: Style, sample: int | None
         formula = rf"\frac{{e^{{{zsym[j]}}}}}{{{' + '.join(f'e^{{{s}}}' for s in zsym)}}}"
         nums = [f"e^{{{number(z_, p)}}}" for z_ in rec.args]
         numbers = rf"\frac{{e^{{{number(rec.args[j], p)}}}}}{{{' + '.join(nums)}}}"
-        return Equation(lhs, (formula,), (numbers,), value, rel)
+        return Equation(lhs, (formula,), (numbers,), value, rel, subst=sub)
     zn = number(rec.args[0], p)
     if fn == "relu":
-        return Equation(lhs, (rf"\max(0, {z})",), (rf"\max(0, {zn})",), value, rel)
+        return Equation(lhs, (rf"\max(0, {z})",), (rf"\max(0, {zn})",), value, rel, subst=sub)
     if fn == "leaky_relu":
         alpha = number(rec.param, p)
         return Equation(lhs, (rf"\max({alpha}\,{z}, {z})",), (rf"\max({alpha} \cdot {factor(rec.args[0], p)}, {zn})",),
-                        value, rel)
+                        value, rel, subst=sub)
     if fn == "sigmoid":
         zf = factor(rec.args[0], p)
-        return Equation(lhs, (rf"\frac{{1}}{{1 + e^{{-{z}}}}}",), (rf"\frac{{1}}{{1 + e^{{-{zf}}}}}",), value, rel)
+        return Equation(lhs, (rf"\frac{{1}}{{1 + e^{{-{z}}}}}",), (rf"\frac{{1}}{{1 + e^{{-{zf}}}}}",), value, rel,
+                        subst=sub)
     if fn == "tanh":
-        return Equation(lhs, (rf"\tanh({z})",), (rf"\tanh({zn})",), value, rel)
+        return Equation(lhs, (rf"\tanh({z})",), (rf"\tanh({zn})",), value, rel, subst=sub)
     if fn == "linear":
-        return Equation(lhs, (z,), (), value, rel)
+        return Equation(lhs, (z,), (), value, rel, subst=sub)
     raise ValueError(f"no LaTeX for activation {fn}")
 
 
@@ -360,13 +368,13 @@ def sample_loss(rec: Applied, style: Style, sample: int | None = None) -> Equati
     """``L^{(s)} = loss(y, ŷ)`` written out term by term."""
     name = rec.fn.split(":")[1]
     p = places_of(rec, style)
-    value, rel = _result(rec, style)
+    value, rel, sub = _result(p)
     n = len(rec.args) // 2
     ys, ps = rec.args[:n], rec.args[n:]
     lhs = f"L^{{({sample + 1})}}" if style.batch > 1 and sample is not None else "L"
     y = [_ysym(j, style, sample) for j in range(n)]
     h = [_yhatsym(j, style, sample) for j in range(n)]
-    yn, hn = [number(v, p) for v in ys], [number(v, p) for v in ps]
+    yn, hn = [number(v, p) for v in ys], [factor(v, p) for v in ps]  # ŷ is subtracted: (-0.5) in brackets
 
     def joined(items: Sequence[str]) -> str:
         return " + ".join(items)
@@ -381,9 +389,10 @@ def sample_loss(rec: Applied, style: Style, sample: int | None = None) -> Equati
         if pre and n > 1:
             f, v = f + r"\bigr)", v + r"\bigr)"
     elif name == "mae":
-        pre = rf"\tfrac{{1}}{{{n}}}" if n > 1 else ""
-        f = pre + joined(rf"\lvert {a} - {b} \rvert" for a, b in zip(y, h))
-        v = pre + joined(rf"\lvert {a} - {b} \rvert" for a, b in zip(yn, hn))
+        pre = rf"\tfrac{{1}}{{{n}}}\bigl(" if n > 1 else ""
+        post = r"\bigr)" if n > 1 else ""
+        f = pre + joined(rf"\lvert {a} - {b} \rvert" for a, b in zip(y, h)) + post
+        v = pre + joined(rf"\lvert {a} - {b} \rvert" for a, b in zip(yn, hn)) + post
     elif name == "bce":
         f = "-" + joined(rf"\bigl({a} \ln {b} + (1 - {a}) \ln(1 - {b})\bigr)" for a, b in zip(y, h))
         v = "-" + joined(rf"\bigl({a} \ln {b} + (1 - {a}) \ln(1 - {b})\bigr)" for a, b in zip(yn, hn))
@@ -392,7 +401,7 @@ def sample_loss(rec: Applied, style: Style, sample: int | None = None) -> Equati
         v = r"-\bigl(" + joined(rf"{a} \ln {b}" for a, b in zip(yn, hn)) + r"\bigr)"
     else:
         raise ValueError(f"no LaTeX for loss {name}")
-    return Equation(lhs, (f,), (v,), value, rel)
+    return Equation(lhs, (f,), (v,), value, rel, subst=sub)
 
 
 def batch_loss(rec: Mean, style: Style, keep: int | None = 3) -> Equation:
@@ -405,27 +414,28 @@ def loss_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None
     """``∂L/∂a^{[L]}_j = loss′(y_j, ŷ_j)``."""
     name = rec.fn.split(":")[1]
     p = places_of(rec, style)
-    value, rel = _result(rec, style)
+    value, rel, sub = _result(p)
     lhs = sample_grad(act(layer, j, style, sample), style, sample)
     y, h = _ysym(j, style, sample), _yhatsym(j, style, sample)
     yn, hn = number(rec.args[0], p), number(rec.args[1], p)
+    yf, hf = factor(rec.args[0], p), factor(rec.args[1], p)  # subtracted: a negative one in brackets
     n = rec.index
     if name == "difference":
-        return Equation(lhs, ("-1",), (), value, rel)
+        return Equation(lhs, ("-1",), (), value, rel, subst=sub)
     if name == "mse":
         pre = "-2" if n == 1 else rf"-\tfrac{{2}}{{{n}}}"
-        return Equation(lhs, (f"{pre}({y} - {h})",), (f"{pre}({yn} - {hn})",), value, rel)
+        return Equation(lhs, (f"{pre}({y} - {h})",), (f"{pre}({yn} - {hf})",), value, rel, subst=sub)
     if name == "half_sse":
-        return Equation(lhs, (f"{h} - {y}",), (f"{hn} - {yn}",), value, rel)
+        return Equation(lhs, (f"{h} - {y}",), (f"{hn} - {yf}",), value, rel, subst=sub)
     if name == "mae":
         pre = "-" if n == 1 else rf"-\tfrac{{1}}{{{n}}}"
         return Equation(lhs, (rf"{pre}\operatorname{{sign}}({y} - {h})",),
-                        (rf"{pre}\operatorname{{sign}}({yn} - {hn})",), value, rel)
+                        (rf"{pre}\operatorname{{sign}}({yn} - {hf})",), value, rel, subst=sub)
     if name == "bce":
         return Equation(lhs, (rf"\frac{{{h} - {y}}}{{{h}\,(1 - {h})}}",),
-                        (rf"\frac{{{hn} - {yn}}}{{{hn} \cdot (1 - {hn})}}",), value, rel)
+                        (rf"\frac{{{hn} - {yn}}}{{{hn} \cdot (1 - {hn})}}",), value, rel, subst=sub)
     if name == "cce":
-        return Equation(lhs, (rf"-\frac{{{y}}}{{{h}}}",), (rf"-\frac{{{yn}}}{{{hn}}}",), value, rel)
+        return Equation(lhs, (rf"-\frac{{{y}}}{{{h}}}",), (rf"-\frac{{{yn}}}{{{hn}}}",), value, rel, subst=sub)
     raise ValueError(f"no LaTeX for loss {name}")
 
 
@@ -438,7 +448,7 @@ def act_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None 
     """``f′`` of unit ``j``: ``ReLU′(z_j)``, ``σ′ = a_j(1 − a_j)``, ``tanh′ = 1 − a_j²``;
     softmax (``k`` given): ``J_{kj} = ∂a_k/∂z_j = a_k(1[k=j] − a_j)``."""
     p = places_of(rec, style)
-    value, rel = _result(rec, style)
+    value, rel, sub = _result(p)
     name = rec.fn.split(":")[1]
     a = act(layer, j, style, sample)
     z = unit_sym("z", layer, j, style, sample)
@@ -447,20 +457,22 @@ def act_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None 
         lhs = rf"\frac{{\partial {ak}}}{{\partial {z}}}"
         an, bn = number(rec.args[0], p), number(rec.args[1], p)
         if rec.index == 1:
-            return Equation(lhs, (f"{ak}(1 - {a})",), (f"{an} \\cdot (1 - {bn})",), value, rel)
-        return Equation(lhs, (f"-{ak}\\,{a}",), (f"-{an} \\cdot {factor(rec.args[1], p)}",), value, rel)
+            return Equation(lhs, (f"{ak}(1 - {a})",), (f"{an} \\cdot (1 - {bn})",), value, rel, subst=sub)
+        return Equation(lhs, (f"-{ak}\\,{a}",), (f"-{an} \\cdot {factor(rec.args[1], p)}",), value, rel, subst=sub)
     lhs = rf"\frac{{\partial {a}}}{{\partial {z}}}"
     xn = number(rec.args[0], p)
     if name == "relu":
-        return Equation(lhs, (rf"\operatorname{{ReLU}}'({z})",), (rf"\operatorname{{ReLU}}'({xn})",), value, rel)
+        return Equation(lhs, (rf"\operatorname{{ReLU}}'({z})",), (rf"\operatorname{{ReLU}}'({xn})",), value, rel,
+                        subst=sub)
     if name == "leaky_relu":
-        return Equation(lhs, (rf"\operatorname{{LReLU}}'({z})",), (rf"\operatorname{{LReLU}}'({xn})",), value, rel)
+        return Equation(lhs, (rf"\operatorname{{LReLU}}'({z})",), (rf"\operatorname{{LReLU}}'({xn})",), value, rel,
+                        subst=sub)
     if name == "sigmoid":
-        return Equation(lhs, (f"{a}(1 - {a})",), (f"{xn} \\cdot (1 - {xn})",), value, rel)
+        return Equation(lhs, (f"{a}(1 - {a})",), (f"{xn} \\cdot (1 - {xn})",), value, rel, subst=sub)
     if name == "tanh":
-        return Equation(lhs, (f"1 - ({a})^2",), (f"1 - {factor(rec.args[0], p)}^2",), value, rel)
+        return Equation(lhs, (f"1 - ({a})^2",), (f"1 - {factor(rec.args[0], p)}^2",), value, rel, subst=sub)
     if name == "linear":
-        return Equation(lhs, ("1",), (), value, rel)
+        return Equation(lhs, ("1",), (), value, rel, subst=sub)
     raise ValueError(f"no LaTeX for derivative {name}")
 
 
@@ -509,10 +521,10 @@ def input_grad(rec: Affine, layer: int, i: int, style: Style, sample: int | None
 def update(rec: Update, target: str, style: Style) -> Equation:
     """``θ ← θ − η ∂L/∂θ``; ``target`` is the parameter's symbol."""
     p = places_of(rec, style)
-    value, rel = _result(rec, style)
+    value, rel, sub = _result(p)
     formula = rf"{target} - \eta\,{grad(target)}"
     numbers = rf"{number(rec.old, p)} - {factor(rec.rate, p)} \cdot {factor(rec.grad, p)}"
-    return Equation(target, (formula,), (numbers,), value, rel, assign=r"\leftarrow")
+    return Equation(target, (formula,), (numbers,), value, rel, assign=r"\leftarrow", subst=sub)
 
 
 def weight_update(rec: Update, layer: int, i: int, j: int, style: Style) -> Equation:
@@ -558,6 +570,9 @@ def column_blocks(rows: Sequence[Sequence[str]], width: int | None = None) -> li
     """``(first, last, block)`` pieces of at most ``width`` columns (0-based, last exclusive)."""
     width = width or block_width(rows)
     n = len(rows[0]) if rows else 0
+    if n > width:  # blocks of even width: 16 columns in 4 blocks of 4, not 5 + 5 + 5 + 1
+        blocks = -(-n // width)
+        width = -(-n // blocks)
     return [(c, min(c + width, n), [list(r[c:c + width]) for r in rows]) for c in range(0, max(n, 1), width)]
 
 

@@ -67,6 +67,12 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         except (SpecError, ValueError) as exc:
             raise PluginError(f"handcalc: {exc}") from None
         self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
+        for got in self._collected:  # a page that says a line does not re-check must fail --strict
+            for failure in got.rendered.line_failures[:5]:
+                log.warning(f"handcalc: {got.slug}: a printed line does not re-check: {failure}")
+            if got.report_failures:
+                log.warning(f"handcalc: {got.slug}: {got.report_failures} equations or gradients do not re-check "
+                            "(see its check page)")
         if config.nav is not None:
             config.nav = _expand(config.nav, f"{self.config.folder}/index.md", section)
         return config
@@ -93,6 +99,11 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         shown = sitegen.broken(near, slug, exc, self._last_good.get(str(path)))
         log.info(f"{shown.error} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
+
+    def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        """Math stays out of the search index (a result would show its raw TeX): Material's
+        search skips elements marked ``data-search-exclude``."""
+        return html.replace('class="arithmatex"', 'class="arithmatex" data-search-exclude')
 
 
 def _near(path: Path) -> Path:

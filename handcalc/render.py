@@ -24,10 +24,11 @@ import jinja2
 from . import latex
 from .check import Report
 from .diagram import network_svg
-from .display import show
+from .display import joint, show
 from .escape import escape_md
 from .latex import Style, bmatrix
 from .numbers import Num
+from .pagecheck import PageCheck, check_pages
 from .pages import Asset, Page, Rendered
 from .plot import loss_svg
 from .spec import Spec
@@ -100,8 +101,8 @@ def matrix_eq(lhs: str, rows: Sequence[Sequence[str]], approx: bool, note: str =
     parts = [f"The matrix has {len(rows[0])} columns; to fit the page it is printed in "
              f"{len(blocks)} blocks of columns{note}.", ""]
     for c0, c1, block in blocks:
-        cols = f"{c0 + 1}–{c1}" if c1 - c0 > 1 else f"{c1}"
-        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{(columns {cols})}} {rel} \\\\\n"
+        cols = f"columns {c0 + 1}–{c1}" if c1 - c0 > 1 else f"column {c1}"
+        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{({cols})}} {rel} \\\\\n"
                           f"{bmatrix(block)}\n\\end{{gathered}}"))
         parts.append("")
     return "\n".join(parts)
@@ -189,15 +190,15 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
     zs, z_approx = latex.record_values(f.z[s], st)
     out = []
     if _small(f):
-        p = max(latex.places_of(r, st) for r in f.z[s])
+        p, subst_rel, final = joint(f.z[s], st.decimals)
         x_txt = [latex.number(x, p) for x in f.inputs[s]]
         w_txt = latex.oriented([[latex.number(w, p) for w in r] for r in f.W], st)
         b_txt = ("" if f.b is None else " " + latex.addend(f.b[0], p) if len(f.b) == 1
                  else " + " + vec_tex([latex.number(x, p) for x in f.b], st))
         subst = (f"{vec_tex(x_txt, st)} {bmatrix(w_txt)}" if st.notation == "row"
                  else f"{bmatrix(w_txt)} {vec_tex(x_txt, st)}") + b_txt
-        rel = r"\approx" if z_approx else "="
-        out.append(math(latex.aligned([f"{zname} &= {symbolic}", f"&= {subst}", f"&{rel} {vec_tex(zs, st)}"])))
+        out.append(math(latex.aligned([f"{zname} &= {symbolic}", f"&{latex.tex_relation(subst_rel)} {subst}",
+                                       f"&{latex.tex_relation(final)} {vec_tex(zs, st)}"])))
     else:
         xs, x_approx = latex.values(list(f.inputs[s]), st)
         out.append(f"The layer's input ({'sample 1 of the batch' if st.batch > 1 else 'one sample'}):")
@@ -234,7 +235,7 @@ def batch_table(c: Ctx, layers: Sequence[ForwardLayer], l: int) -> str:
     f = layers[l - 1]
     header = ["sample"] + [f"a{j + 1}" for j in range(len(f.a[0]))]
     rows = [[str(s + 1)] + [rec_cell(r, c.style) for r in a] for s, a in enumerate(f.a)]
-    return fold(f"a^[{l}] for all {len(rows)} samples of the batch", table(header, rows), "note")
+    return fold(f"Activations of layer {l} for all {len(rows)} samples of the batch", table(header, rows), "note")
 
 
 def forward_page(c: Ctx, layers: Sequence[ForwardLayer], batch: Sequence[int]) -> dict:
@@ -321,7 +322,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     form = (f"({prev})^\\top \\delta^{{[{l}]}}" if st.notation == "row" else f"\\delta^{{[{l}]}} ({prev})^\\top")
     mean_note = " averaged over the batch" if n > 1 else ""
     out.append(f"#### Gradients of layer {l}")
-    out.append(f"The weight gradient is ${latex.grad(f'W^{{[{l}]}}')} = {form}${mean_note}, entry by entry:")
+    out.append(f"The weight gradient is $\\partial L/\\partial W^{{[{l}]}} = {form}${mean_note}, entry by entry:")
     w_eqs = [latex.weight_grad(r, l, i, j, st, keep) for i, row in enumerate(b.dW) for j, r in enumerate(row)]
     out.append(expansions(w_eqs, "weight gradients", small))
     out.append(matrix_eq(latex.grad(f"W^{{[{l}]}}"), latex.oriented(rows, st), dW_approx))
@@ -334,7 +335,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     if n > DETAIL_SAMPLES:
         header = ["sample"] + [f"δ{j + 1}" for j in range(len(b.dz[0]))]
         trows = [[str(s + 1)] + [rec_cell(r, st) for r in dz] for s, dz in enumerate(b.dz)]
-        out.append(fold(f"δ^[{l}] for all {n} samples", table(header, trows), "note"))
+        out.append(fold(f"The error δ of layer {l} for all {n} samples", table(header, trows), "note"))
     return "\n\n".join(out)
 
 
@@ -363,15 +364,14 @@ def update_page(c: Ctx, step: Step) -> dict:
         cols = len(u.W[0])
         new_rows = [new_txt[i * cols:(i + 1) * cols] for i in range(len(u.W))]
         if small:
-            p = max(latex.places_of(r, st) for row in u.W for r in row)
+            p, subst, final = joint([r for row in u.W for r in row], st.decimals)
             o = latex.oriented([[latex.number(x, p) for x in row] for row in old], st)
             g = latex.oriented([[latex.number(r.grad, p) for r in row] for row in u.W], st)
             eta = latex.number(u.W[0][0].rate, p)
-            rel = r"\approx" if new_approx else "="
             parts.append(math(latex.aligned([
                 rf"W^{{[{l}]}}_{{\text{{new}}}} &= W^{{[{l}]}} - \eta\,{latex.grad(f'W^{{[{l}]}}')}",
-                rf"&= {bmatrix(o)} - {eta} {bmatrix(g)}",
-                rf"&{rel} {bmatrix(latex.oriented(new_rows, st))}"])))
+                rf"&{latex.tex_relation(subst)} {bmatrix(o)} - {eta} {bmatrix(g)}",
+                rf"&{latex.tex_relation(final)} {bmatrix(latex.oriented(new_rows, st))}"])))
         else:
             parts.append(params_block(l, old, None, st, r"_{\text{old}}"))
             parts.append(matrix_eq(rf"W^{{[{l}]}}_{{\text{{new}}}}", latex.oriented(new_rows, st), new_approx))
@@ -383,15 +383,14 @@ def update_page(c: Ctx, step: Step) -> dict:
             b_txt, b_approx = latex.record_values(u.b, st)
             parts.append(expansions(eqs, "biases", small))
             if small:
-                p = max(latex.places_of(r, st) for r in u.b)
+                p, subst, final = joint(u.b, st.decimals)
                 o = [latex.number(r.old, p) for r in u.b]
                 g = [latex.number(r.grad, p) for r in u.b]
-                rel = r"\approx" if b_approx else "="
                 parts.append(math(latex.aligned([
                     rf"b^{{[{l}]}}_{{\text{{new}}}} &= b^{{[{l}]}} - \eta\,{latex.grad(f'b^{{[{l}]}}')}",
-                    rf"&= {vec_tex(o, st)} - {latex.number(u.b[0].rate, p)}"
+                    rf"&{latex.tex_relation(subst)} {vec_tex(o, st)} - {latex.number(u.b[0].rate, p)}"
                     + (rf" \cdot {latex.factor(u.b[0].grad, p)}" if len(u.b) == 1 else f" {vec_tex(g, st)}"),
-                    rf"&{rel} {vec_tex(b_txt, st)}"])))
+                    rf"&{latex.tex_relation(final)} {vec_tex(b_txt, st)}"])))
             else:
                 parts.append(matrix_eq(rf"b^{{[{l}]}}_{{\text{{new}}}}", latex.vector(b_txt, st), b_approx))
         sections.append({"title": f"Layer {l}", "body": "\n\n".join(parts)})
@@ -432,7 +431,7 @@ def training_page(c: Ctx) -> dict:
             "accuracy": acc, "float_steps": tr.float_steps, "exact_steps": len(tr.steps)}
 
 
-def check_page(c: Ctx) -> dict:
+def check_page(c: Ctx, lines: PageCheck) -> dict:
     st, r = c.style, c.report
     rows = []
     for g in r.gradient_checks:
@@ -451,7 +450,9 @@ def check_page(c: Ctx) -> dict:
                       + fold(f"The other {len(rest)} gradient comparisons", table(head, rest), "note"))
     else:
         grad_table = fold(f"All {len(rows)} gradient comparisons", table(head, rows), "note")
-    return {"equations": r.equations, "failures": r.failures[:20], "failed": len(r.failures),
+    return {"lines": len(lines.lines), "line_failures": [str(f) for f in lines.failures[:20]],
+            "lines_failed": len(lines.failures),
+            "equations": r.equations, "failures": r.failures[:20], "failed": len(r.failures),
             "gradients": r.gradients, "grad_table": grad_table, "ok": r.ok,
             "kinks": r.kinks, "float_fd": r.float_fd_steps}
 
@@ -518,7 +519,8 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
         md = env.get_template(path).render(title=title, **common, **data)
         return Page(path, title, md.strip() + "\n")
 
-    pages = [page("index.md", spec.title, **overview_page(c))]
+    diagram = network_svg(spec, trace.initial, style)
+    pages = [page("index.md", spec.title, **overview_page(c), diagram=diagram.strip())]
     if first is not None:
         pages += [
             page("forward.md", "Forward pass", **forward_page(c, first.forward, first.batch), step=first),
@@ -530,8 +532,10 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
     elif trace.inference:
         pages.append(page("forward.md", "Forward pass", **forward_page(c, trace.inference,
                                                                         tuple(range(len(spec.train)))), step=None))
-    pages.append(page("check.md", "Check", **check_page(c)))
-    assets = [Asset("network.svg", network_svg(spec, trace.initial, style).encode())]
+    lines = check_pages((p.path, p.markdown) for p in pages)
+    pages.append(page("check.md", "Check", **check_page(c, lines)))
+    assets = [Asset("network.svg", diagram.encode())]
     if first is not None:
         assets.append(Asset("loss.svg", loss_svg(trace)))
-    return Rendered(slug, spec.title, tuple(pages), tuple(assets))
+    return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),
+                    tuple(str(f) for f in lines.failures))

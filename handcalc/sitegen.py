@@ -77,6 +77,7 @@ class Collected:
     spec: Spec | None  # None: the spec has an error and no earlier version (see :func:`broken`)
     rendered: Rendered  # the producers' pages and files, merged (the overview first)
     error: str | None = None  # the spec's error, when the pages stand in for a broken spec
+    report_failures: int = 0  # equations or gradients that handcalc.check found wrong
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,8 @@ def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
             seen.add(item.path)
         pages += part.pages
         assets += part.assets
-    return Rendered(slug, parts[0].title, tuple(pages), tuple(assets))
+    return Rendered(slug, parts[0].title, tuple(pages), tuple(assets), sum(p.lines_checked for p in parts),
+                    tuple(f for p in parts for f in p.line_failures))
 
 
 OnError = Callable[[Path, str, SpecError], Collected]
@@ -153,7 +155,8 @@ OnError = Callable[[Path, str, SpecError], Collected]
 def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:
     """One spec run, re-checked and turned into pages by every producer."""
     example = run_example(path, slug)
-    return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]))
+    return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]),
+                     report_failures=len(example.report.failures))
 
 
 def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:

@@ -32,10 +32,10 @@ from typing import Any
 
 from . import check as check_mod
 from . import engine, latex
-from .display import Shown, show
+from .display import Named, Shown, operands, show
 from .errors import SpecError
 from .functions import ACTIVATIONS
-from .latex import Equation, Named, Style
+from .latex import Equation, Style
 from .numbers import Num
 from .spec import Spec, Training, parse
 from .trace import Affine, Applied, BackwardLayer, ForwardLayer, Mean, Record, Step, Trace, Update
@@ -166,7 +166,7 @@ def _named(x: Num, symbol: str | None) -> Num:
 
 
 def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
-    """The record with its derived operands (in the order of :func:`_operands`) named."""
+    """The record with its derived operands (in the order of :func:`handcalc.display.operands`) named."""
     it = iter(derived)
     if isinstance(rec, Affine):
         terms = tuple((_named(x, next(it)), _named(w, next(it))) for x, w in rec.terms)
@@ -181,16 +181,6 @@ def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
     raise TypeError(f"no worksheet line for {type(rec).__name__}")
 
 
-def _operands(rec: Record) -> list[Num]:
-    if isinstance(rec, Affine):
-        return [v for t in rec.terms for v in t]
-    if isinstance(rec, Mean):
-        return list(rec.items)
-    if isinstance(rec, Applied):
-        return list(rec.args)
-    return [rec.old, rec.rate, rec.grad]
-
-
 class Builder:
     """Numbers the lines in order and writes each one twice: blank and filled."""
 
@@ -203,14 +193,13 @@ class Builder:
         student worked out earlier (``None``: a given number, written out)."""
         eq = make(_mask(rec, derived), *args, **kwargs)
         if all(d is not None for d in derived):  # nothing given to substitute: formula, then the box
-            eq = replace(eq, numbers=())
+            eq = replace(eq, numbers=(), relation=eq.through())
         answer = show(rec.value, self.style.decimals, rec.rounded)
-        blank = replace(eq, result=answer_box(self.box_em), relation=latex.relation(answer))
-        rel = latex.relation(answer)
-        filled = replace(eq, result=answer_box(self.box_em, answer.text), relation=rel)
-        marked = replace(eq, result=answer_box(self.box_em, answer.text, marked=True), relation=rel)
+        blank = replace(eq, result=answer_box(self.box_em))
+        filled = replace(eq, result=answer_box(self.box_em, answer.text))
+        marked = replace(eq, result=answer_box(self.box_em, answer.text, marked=True))
         places = latex.places_of(rec, self.style)
-        given = tuple(show(x, places).text for x, d in zip(_operands(rec), derived) if d is None)
+        given = tuple(latex.number(x, places) for x, d in zip(operands(rec), derived) if d is None)
         self.count += 1
         rows = [latex.aligned(e.rows(PER_LINE)) for e in (blank, filled, marked)]
         return Line(self.count, eq.lhs, *rows, answer, rec, given)

@@ -24,6 +24,7 @@ import jinja2
 
 from . import pdf
 from .escape import escape_md
+from .pagecheck import check_text
 from .pages import Page, Rendered
 from .worksheet import SCOPE_TITLES, Worksheet, default_scope, make
 
@@ -148,4 +149,5 @@ def site_pages(example) -> Rendered:
     ws = make(spec, default_scope(spec), where=example.slug)
     pages = (Page("worksheet.md", "Worksheet", markdown(ws, key=False)),
              Page("answers.md", "Answer key", markdown(ws, key=True)))
-    return Rendered(example.slug, spec.title, pages)
+    lines = check_text(pages[1].markdown, f"{example.slug}/answers.md")
+    return Rendered(example.slug, spec.title, pages, (), len(lines.lines), tuple(str(f) for f in lines.failures))

@@ -173,3 +173,51 @@ def test_folds_are_typeset_when_opened_or_printed(browser, server: str) -> None:
     assert page.pdf(format="A4").startswith(b"%PDF")
     assert page.evaluate(ALL_TYPESET), "printing typesets the math of closed folds too"
     assert not outside, outside
+
+
+CONTRAST = """() => {
+  const rgb = s => (s.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lin = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  const lum = c => { const [r, g, b] = c.map(lin); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let bg = getComputedStyle(document.body).backgroundColor;
+  if (/rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) bg = getComputedStyle(document.documentElement).backgroundColor;
+  const lb = lum(rgb(bg));
+  const out = [];
+  for (const t of document.querySelectorAll(".hc-diagram svg text")) {
+    const lf = lum(rgb(getComputedStyle(t).fill));
+    const ratio = (Math.max(lf, lb) + 0.05) / (Math.min(lf, lb) + 0.05);
+    const px = t.getBoundingClientRect().height;
+    out.push([t.textContent, ratio, px]);
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_diagrams_follow_the_colour_scheme_and_stay_legible(browser, server: str, scheme: str) -> None:
+    """Every text of every example's network diagram: contrast at least 4.5:1 (WCAG AA) against the
+    page in light and dark, and at least 11 px tall as shown (the diagram is never shrunk)."""
+    site = built_site()
+    names = sorted(p.name for p in (site / "examples").iterdir() if (p / "network.svg").exists())
+    assert len(names) >= 5
+    for name in names:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme=scheme)
+        page.goto(f"{server}/examples/{name}/", wait_until="load")
+        texts = page.evaluate(CONTRAST)
+        assert texts, name
+        low = [(t, round(r, 2)) for t, r, _ in texts if r < 4.5]
+        assert not low, f"{name} ({scheme}): {low[:5]}"
+        small = [(t, round(px, 1)) for t, _, px in texts if px < 11]
+        assert not small, f"{name} ({scheme}): {small[:5]}"
+        page.close()
+
+
+def test_a_phone_scrolls_wide_content_inside_its_own_box(browser, server: str) -> None:
+    """At 390 px no element makes the page itself scroll sideways: wide math and diagrams scroll
+    in their own boxes."""
+    for path in ("examples/golf", "examples/golf/backward", "examples/seven-layer", "examples/golf/answers"):
+        outside: list[str] = []
+        page = open_page(browser, server, path, outside, width=390)
+        wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert wider <= 1, f"{path}: the page is {wider} px wider than the phone"
+        page.close()

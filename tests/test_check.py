@@ -16,11 +16,12 @@ import yaml
 from click.testing import CliRunner
 from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec, example_trace
 
-from handcalc import engine
+from handcalc import engine, pagecheck
 from handcalc import spec as spec_mod
 from handcalc.check import Report, check
 from handcalc.cli import main
 from handcalc.numbers import Num
+from handcalc.render import render_example
 from handcalc.trace import Step, Trace, forward_records, step_records
 
 TRAINED = [n for n in EXAMPLE_NAMES if example_spec(n).trains]
@@ -117,7 +118,7 @@ def test_a_wrong_forward_number_is_reported(rounding: str) -> None:
     f1_bad = replace(f1, z=put(f1.z, 0, put(f1.z[0], 0, bad)))
     r = check(with_first_step(trace, replace(s, forward=put(s.forward, 0, f1_bad))), fd_steps=0)
     assert not r.ok
-    assert len(r.failures) == 1 and r.failures[0].startswith("step 1 z[1][sample 1][1]: displayed "), r.failures
+    assert len(r.failures) == 1 and r.failures[0].startswith("step 1 z[1][sample 1][1]: written "), r.failures
     assert "1 failed" in r.summary() and r.failures[0] in r.summary()
 
 
@@ -168,8 +169,13 @@ def test_a_wrong_gradient_is_flagged_by_finite_differences(kind: str) -> None:
 def test_cli_check_exits_0_and_prints_the_report() -> None:
     r = CliRunner().invoke(main, ["check", str(EXAMPLES / "gaussian.yaml")])
     assert r.exit_code == 0, r.output
-    assert r.stdout.strip() == report("gaussian", "exact").summary()
-    assert r.stdout.startswith(f"{report('gaussian', 'exact').equations} displayed equations re-checked, 0 failed")
+    first, rest = r.stdout.strip().split("\n", 1)
+    pages = render_example(example_trace("gaussian"), report("gaussian", "exact"), "gaussian").pages
+    lines = pagecheck.check_pages((p.path, p.markdown) for p in pages).lines
+    assert first == f"{len(lines)} printed arithmetic lines redone from the pages, 0 failed"
+    assert len(lines) > 50
+    assert rest == report("gaussian", "exact").summary()
+    assert rest.startswith(f"{report('gaussian', 'exact').equations} displayed equations re-checked, 0 failed")
 
 
 def test_cli_check_exits_1_when_a_number_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ import sympy
 
 from handcalc import check, engine, latex, render
 from handcalc import spec as spec_mod
-from handcalc.display import operand_places, rechecks, show
+from handcalc.display import layout, show
 from handcalc.escape import escape_md, escape_xml
 from handcalc.trace import Step
 
@@ -109,7 +109,7 @@ def test_notation_override_transposes_matrices():
 def test_big_batch_abbreviates_sums_and_folds_tables():
     p = pages("moons")
     assert r"\cdots" in p["backward.md"]
-    assert '??? note "δ^[1] for all 400 samples"' in p["backward.md"]
+    assert '??? note "The error δ of layer 1 for all 400 samples"' in p["backward.md"]
     assert '??? example "' in p["forward.md"]
 
 
@@ -196,18 +196,20 @@ def test_every_substituted_number_rechecks(name, rounding):
     spec = spec_mod.load(ROOT / "examples" / f"{name}.yaml").with_display(rounding=rounding)
     spec = spec.with_training(exact_steps=min(spec.training.exact_steps, 2))
     trace = engine.run(spec)
-    d, hand = spec.display.decimals, rounding == "hand"
+    d = spec.display.decimals
     count = 0
     for s in trace.steps:
         st = latex.Style.of(spec, batch=len(s.batch))
         for rec, eq in step_equations(s, st):
-            places = operand_places(rec, d, hand)
-            assert rechecks(rec, places, d, hand)
+            lay = layout(rec, d)
+            assert lay.ok
             shown = show(rec.value, d, rec.rounded)
-            assert eq.result == shown.text and eq.relation == latex.relation(shown)
+            assert eq.result == shown.text and eq.relation == latex.tex_relation(lay.final)
+            assert eq.subst == latex.tex_relation(lay.subst)
             body = " ".join(eq.numbers)
             for x in operands(rec) if eq.numbers else ():  # (a constant like loss′ = −1 has none)
-                assert show(x, places).text.lstrip("-") in body, (eq, x)  # "+ (-3)" is written "- 3"
+                text = show(x, lay.places_of(x, d)).text
+                assert text.lstrip("-") in body, (eq, x)  # "+ (-3)" is written "- 3"
             count += 1
     assert count > 20
 

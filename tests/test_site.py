@@ -4,6 +4,7 @@ rules, and ``handcalc build``.  Golden numbers are seed 003's candy-bar example.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -287,3 +288,16 @@ def test_handcalc_build_writes_the_pages(tmp_path: Path) -> None:
     assert (docs / "mine" / "notes.md").is_file()
     escape = subprocess.run(args + ["--folder", "../out"], capture_output=True, text=True, cwd=ROOT)
     assert escape.returncode == 2 and not (tmp_path / "out").exists()
+
+
+def test_no_raw_tex_in_the_search_index_or_titles(site: Path) -> None:
+    """Search results, headings, the table of contents and page titles show no TeX source."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    tex = re.compile(r"\\[(\[]|\\(frac|approx|partial|begin|hat|mathrm|operatorname)\b|\^\{?\[")
+    assert len(index["docs"]) > 50
+    bad = [(d["location"], (d["title"] + " " + d["text"])[:80]) for d in index["docs"]
+           if tex.search(d["title"]) or tex.search(d["text"])]
+    assert not bad, bad[:5]
+    for page in site.rglob("*.html"):
+        title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), re.S)
+        assert title and not tex.search(title.group(1)), page
