@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from test_golden import RELU_AT_ZERO as KINK  # x = 1, W¹ = [[1, −1]], b¹ = [−1, 2]: z¹₁ = 0 exactly
 
 from handcalc import check, engine, render
-from handcalc.display import show
+from handcalc.display import show, shown_value
 from handcalc.functions import ACTIVATIONS, LOSSES, evaluate, in_domain
 from handcalc.numbers import Num
 from handcalc.spec import parse
@@ -186,11 +186,13 @@ def test_show_rounds_exact_values_half_up(n: int, k: int, decimals: int) -> None
     x = F(n, 10**k)
     shown = show(Num(x), decimals)
     if _terminates_within(x, decimals):
-        assert (shown.text, shown.relation) == (format(Decimal(n).scaleb(-k).normalize(), "f"), "=")
+        assert (shown.text, shown.relation, shown.value) == (format(Decimal(n).scaleb(-k).normalize(), "f"), "=", x)
+        assert shown_value(Num(x), decimals) == x
+        assert show(Num(x), decimals, rounded=True).relation == "≈"  # a value hand rounding changed
     else:
         want = _half_up(x, decimals)
         assert (shown.text, shown.relation) == (str(want), "≈")
-        assert shown.value == F(want)
+        assert shown.value == F(want) == shown_value(Num(x), decimals)
 
 
 @settings(max_examples=200, deadline=None)
