@@ -35,8 +35,8 @@ CORE = ["numbers", "functions", "display", "engine", "latex"]
 FAST_TESTS = ["tests/test_numbers.py", "tests/test_golden.py", "tests/test_conventions.py",
               "tests/test_properties.py", "tests/test_check.py", "tests/test_render.py",
               "tests/test_page_recheck.py"]
-PYTEST_ARGS = ["-x", "-q", "-m", "not slow and not browser", "-p", "no:cacheprovider", "--hypothesis-seed=0",
-               "-W", "ignore"]
+PYTEST_ARGS = ["-x", "-q", "-m", "not slow and not browser", "-k", "not built_site", "-p", "no:cacheprovider",
+               "--hypothesis-seed=0", "-W", "ignore"]
 
 
 def copy_repository(dest: Path) -> None:
