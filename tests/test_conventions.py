@@ -241,30 +241,48 @@ def test_classification_and_accuracy_match_the_reference(name: str) -> None:
     assert trace.accuracy == F(sum(correct), len(correct))
 
 
-#: a sigmoid output with ŷ above, below and exactly at ½ (z = 0: σ(0) = ½ exactly)
-THRESHOLD = {"title": "threshold", "inputs": ["x"],
-             "layers": [{"units": 1, "activation": "sigmoid", "weights": [[1]], "bias": [0]}],
-             "loss": "bce", "training": {"epochs": 0},
-             "data": {"train": [{"x": [1], "y": [1]}],
-                      "test": [{"x": [2], "y": [1]}, {"x": [-2], "y": [1]}, {"x": [0], "y": [0]},
-                               {"x": [-1], "y": [0]}, {"x": [0], "y": [1]}]}}
-#: a softmax output with a clear winner and a tie (the first of the tied outputs wins)
-ARGMAX = {"title": "argmax", "inputs": ["x"],
-          "layers": [{"units": 3, "activation": "softmax", "weights": [[1, 2, 2]], "bias": [0, 0, 0]}],
-          "loss": "cce", "training": {"epochs": 0},
-          "data": {"train": [{"x": [1], "y": [0, 1, 0]}],
-                   "test": [{"x": [1], "y": [0, 1, 0]}, {"x": [-1], "y": [1, 0, 0]}, {"x": [0], "y": [0, 0, 1]},
-                            {"x": [2], "y": [0, 0, 1]}]}}
+def _classifier(activation: str, loss: str, weights: list, test_x: list, test_y: list) -> dict:
+    units = len(weights[0])
+    return {"title": "classes", "inputs": ["x"], "loss": loss, "training": {"epochs": 0},
+            "layers": [{"units": units, "activation": activation, "weights": weights, "bias": [0] * units}],
+            "data": {"train": [{"x": [1], "y": test_y[0]}],
+                     "test": [{"x": [x], "y": y} for x, y in zip(test_x, test_y)]}}
 
 
-@pytest.mark.parametrize("doc", [THRESHOLD, ARGMAX], ids=["sigmoid", "softmax"])
+#: one output: ŷ above, below and exactly at ½ (z = 0: σ(0) = ½ exactly), and σ(−0.5) ≈ 0.38 between ⅓ and ½
+ONE_OUT_X = [2, -2, 0, -1, 0, "-0.5"]
+ONE_OUT_Y = [[1], [1], [0], [0], [1], [1]]
+#: three outputs: a clear winner, and ties (the first of the tied outputs wins)
+THREE_OUT_X = [1, -1, 0, 2]
+THREE_OUT_Y = [[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]]
+CLASSIFIERS = {
+    "sigmoid+bce": _classifier("sigmoid", "bce", [[1]], ONE_OUT_X, ONE_OUT_Y),
+    "sigmoid+mse": _classifier("sigmoid", "mse", [[1]], ONE_OUT_X, ONE_OUT_Y),  # the activation decides
+    "linear+bce": _classifier("linear", "bce", [["0.25"]], ONE_OUT_X, ONE_OUT_Y),  # the loss decides
+    "softmax+cce": _classifier("softmax", "cce", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
+    "softmax+mse": _classifier("softmax", "mse", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
+    "linear+cce": _classifier("linear", "cce", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
+}
+REGRESSIONS = {
+    "linear+mse": _classifier("linear", "mse", [[1]], ONE_OUT_X, ONE_OUT_Y),
+    "linear+cce, one output": _classifier("linear", "cce", [[1]], ONE_OUT_X, ONE_OUT_Y),
+    "linear+mse, three outputs": _classifier("linear", "mse", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
+}
+
+
+@pytest.mark.parametrize("doc", list(CLASSIFIERS.values()) + list(REGRESSIONS.values()),
+                         ids=list(CLASSIFIERS) + list(REGRESSIONS))
 def test_classification_edge_cases_match_the_reference(doc: dict) -> None:
     trace = engine.run(parse(doc))
     labels, correct = _reference_predictions(trace)
     assert [p.label for p in trace.predictions] == labels
-    assert [p.correct for p in trace.predictions] == correct
-    assert trace.accuracy == F(sum(correct), len(correct))
-    assert len(set(labels)) > 1 and 0 < trace.accuracy < 1  # both kinds of answer occur
+    if doc in CLASSIFIERS.values():
+        assert [p.correct for p in trace.predictions] == correct
+        assert trace.accuracy == F(sum(correct), len(correct))
+        assert len(set(labels)) > 1 and 0 < trace.accuracy < 1  # both kinds of answer occur
+    else:
+        assert labels == [None] * len(labels) and trace.accuracy is None
+        assert all(p.correct is None for p in trace.predictions)
 
 
 # ---------------------------------------------------------------------------
