@@ -251,10 +251,11 @@ def _classifier(activation: str, loss: str, weights: list, test_x: list, test_y:
 
 #: one output: ŷ above, below and exactly at ½ (z = 0: σ(0) = ½ exactly), and σ(−0.5) ≈ 0.38 between ⅓ and ½
 ONE_OUT_X = [2, -2, 0, -1, 0, "-0.5"]
-ONE_OUT_Y = [[1], [1], [0], [0], [1], [1]]
-#: three outputs: a clear winner, and ties (the first of the tied outputs wins)
+#: targets: 0 and 1, and soft ones on both sides of ½ and at ½ itself (class 1)
+ONE_OUT_Y = [[1], ["0.5"], [0], ["0.4"], [1], ["0.6"]]
+#: three outputs: a clear winner, and ties in predictions and in targets (the first tied output wins)
 THREE_OUT_X = [1, -1, 0, 2]
-THREE_OUT_Y = [[0, 1, 0], [1, 0, 0], [0, 0, 1], [0, 0, 1]]
+THREE_OUT_Y = [[0, 1, 0], ["0.5", "0.5", 0], [0, 0, 1], [0, "0.3", "0.7"]]
 CLASSIFIERS = {
     "sigmoid+bce": _classifier("sigmoid", "bce", [[1]], ONE_OUT_X, ONE_OUT_Y),
     "sigmoid+mse": _classifier("sigmoid", "mse", [[1]], ONE_OUT_X, ONE_OUT_Y),  # the activation decides
