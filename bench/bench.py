@@ -289,11 +289,17 @@ def worksheets_section() -> None:
     _bench_module("worksheets").main()
 
 
+def hostile_section() -> None:
+    """Issue 8: time to refuse hostile specs; check of wide networks."""
+    _bench_module("hostile").main()
+
+
 #: section name → function that measures and prints it
 SECTIONS: dict[str, Callable[[], None]] = {
     "engine": engine_section,
     "site": site_section,
     "worksheets": worksheets_section,
+    "hostile": hostile_section,
 }
 
 

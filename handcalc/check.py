@@ -33,6 +33,8 @@ H_EXACT = Num(Fraction(1, 10**25))
 H_FLOAT = 1e-6
 KINK = Num(Fraction(1, 10**20))  # |z| below this counts as sitting on ReLU's kink
 EXACT_FD_BUDGET = 40_000  # batch × parameters up to which finite differences use exact numbers
+EXACT_FD_WORK = 500_000  # ... and exact multiply-adds of all of a step's estimates (2 × batch × parameters²)
+FD_MAX_CELLS = 1_000  # gradients compared per step at most (a larger step: every k-th, evenly spread)
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ class Report:
     max_gradient_error: float = 0.0
     kinks: list[int] = field(default_factory=list)
     float_fd_steps: list[int] = field(default_factory=list)
+    fd_sampled: list[tuple[int, int, int]] = field(default_factory=list)  # (step, compared, of all)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +73,8 @@ class Report:
                  f"(largest difference {self.max_gradient_error:.3g})"]
         if self.float_fd_steps:
             lines.append(f"finite differences in float64 for large steps {self.float_fd_steps}")
+        for step, compared, total in self.fd_sampled:
+            lines.append(f"step {step}: {compared:,} of its {total:,} gradients compared (evenly spread)")
         if self.kinks:
             lines.append(f"steps {self.kinks} have a ReLU input exactly at 0: the parameters that feed it "
                          "are not compared (ReLU′(0) = 0 by convention; a central difference sees ½)")
@@ -119,14 +124,25 @@ def _exact_loss(spec: Spec, batch: Sequence[int]) -> Callable[[Sequence[Params]]
     return loss
 
 
-def _float_loss(spec: Spec, batch: Sequence[int]) -> Callable[[Sequence[Params]], Num]:
+def _float_difference(spec: Spec, batch: Sequence[int], params: Sequence[Params]) -> Callable[..., Num]:
+    """Central differences in float64: the parameters are converted once, and each estimate
+    nudges one entry of the arrays in place (and puts it back)."""
     X = np.array([[float(v) for v in spec.train[i].x] for i in batch])
     Y = np.array([[float(v) for v in spec.train[i].y] for i in batch])
+    arrays = fast.to_arrays(params)
 
-    def loss(params: Sequence[Params]) -> Num:
-        return Num.of_float(fast.batch_loss(spec, fast.to_arrays(params), X, Y))
+    def difference(l: int, kind: str, i: int, j: int) -> Num:
+        W, b = arrays[l]
+        target, at = (W, (i, j)) if kind == "W" else (b, (j,))
+        old = target[at]
+        target[at] = old + H_FLOAT
+        up = fast.batch_loss(spec, arrays, X, Y)
+        target[at] = old - H_FLOAT
+        down = fast.batch_loss(spec, arrays, X, Y)
+        target[at] = old
+        return Num.of_float((up - down) / (2 * H_FLOAT))
 
-    return loss
+    return difference
 
 
 def _kinks(spec: Spec, s: Step) -> set[tuple[int, int]]:
@@ -151,29 +167,38 @@ def gradients(spec: Spec, s: Step, params: Sequence[Params], report: Report) -> 
     if kinks:
         report.kinks.append(s.number)
     n_params = sum(len(p.W) * len(p.W[0]) + len(p.b or ()) for p in params)
-    exact = len(s.batch) * n_params <= EXACT_FD_BUDGET
-    loss = _exact_loss(spec, s.batch) if exact else _float_loss(spec, s.batch)
-    h = H_EXACT if exact else Num.of_float(H_FLOAT)
+    # each estimate runs the batch forward twice: exact numbers while that stays small
+    exact = len(s.batch) * n_params <= EXACT_FD_BUDGET and 2 * len(s.batch) * n_params**2 <= EXACT_FD_WORK
+    loss = _exact_loss(spec, s.batch) if exact else None
+    difference = None if exact else _float_difference(spec, s.batch, params)
     if not exact:
         report.float_fd_steps.append(s.number)
+    cells = []
     for l, b in enumerate(exact_step.backward):
-        cells = [("W", i, j, b.dW[i][j].value) for i in range(len(b.dW)) for j in range(len(b.dW[0]))]
-        cells += [("b", 0, j, r.value) for j, r in enumerate(b.db or ())]
-        for kind, i, j, g in cells:
-            if _crosses(kinks, l, j):
-                report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, None, exact, True))
-                continue
+        cells += [(l, "W", i, j, b.dW[i][j].value) for i in range(len(b.dW)) for j in range(len(b.dW[0]))]
+        cells += [(l, "b", 0, j, r.value) for j, r in enumerate(b.db or ())]
+    every = -(-len(cells) // FD_MAX_CELLS)  # a large step: every k-th gradient, spread over all layers
+    if every > 1:
+        report.fd_sampled.append((s.number, len(cells[::every]), len(cells)))
+    for l, kind, i, j, g in cells[::every]:
+        if _crosses(kinks, l, j):
+            report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, None, exact, True))
+            continue
+        if exact:
+            h = H_EXACT
             fd = (loss(_perturbed(params, l, kind, i, j, h)) - loss(_perturbed(params, l, kind, i, j, -h))) / (h * 2)
-            err = float(abs(fd - g))
-            tol = 1e-20 if exact else 1e-5
-            ok = err <= tol * max(1.0, float(abs(g)))
-            report.gradients += 1
-            report.max_gradient_error = max(report.max_gradient_error, err)
-            report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, fd, exact, ok))
-            if not ok:
-                name = f"W[{l + 1}][{i + 1},{j + 1}]" if kind == "W" else f"b[{l + 1}][{j + 1}]"
-                report.failures.append(f"step {s.number}: dL/d{name} = {float(g):.12g}, "
-                                       f"finite difference {float(fd):.12g}")
+        else:
+            fd = difference(l, kind, i, j)
+        err = float(abs(fd - g))
+        tol = 1e-20 if exact else 1e-5
+        ok = err <= tol * max(1.0, float(abs(g)))
+        report.gradients += 1
+        report.max_gradient_error = max(report.max_gradient_error, err)
+        report.gradient_checks.append(GradientCheck(s.number, l + 1, kind, i, j, g, fd, exact, ok))
+        if not ok:
+            name = f"W[{l + 1}][{i + 1},{j + 1}]" if kind == "W" else f"b[{l + 1}][{j + 1}]"
+            report.failures.append(f"step {s.number}: dL/d{name} = {float(g):.12g}, "
+                                   f"finite difference {float(fd):.12g}")
 
 
 def check(trace: Trace, fd_steps: int | None = None) -> Report:

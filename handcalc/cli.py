@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -17,17 +18,30 @@ from . import check as check_mod
 from . import engine, export
 from . import spec as spec_mod
 from .errors import SpecError
+from .escape import printable
 from .numbers import to_decimal_string
 from .trace import Trace
 
 
+def _fail(message: str, status: int = 2) -> NoReturn:
+    """One line on stderr (control characters escaped) and the exit status."""
+    click.echo(f"handcalc: {printable(message)}", err=True)
+    sys.exit(status)
+
+
 @contextmanager
 def _user_errors() -> Iterator[None]:
+    """A bad spec or request, an operating-system error (permission, missing or wrong kind
+    of path, full disk) or Ctrl-C: one line on stderr, no traceback, exit status 2 (130)."""
     try:
         yield
     except SpecError as exc:
-        click.echo(f"handcalc: {exc}", err=True)
-        sys.exit(2)
+        _fail(str(exc))
+    except OSError as exc:
+        what = exc.strerror or exc.__class__.__name__
+        _fail(f"{exc.filename}: {what}" if exc.filename else what)
+    except KeyboardInterrupt:
+        _fail("interrupted (files already in place were left as they were)", 130)
 
 
 def _progress(total: int, label: str):
@@ -66,10 +80,10 @@ def run(spec: str, as_json: bool, rounding: str | None, decimals: int | None) ->
     with _user_errors():
         s, trace = _run(spec, rounding, decimals)
     if as_json:
-        click.echo(json.dumps(export.to_dict(trace), indent=1, ensure_ascii=False))
+        click.echo(printable(json.dumps(export.to_dict(trace), indent=1, ensure_ascii=False), keep="\n"))  # valid JSON
         return
     d = s.display.decimals
-    click.echo(f"{s.title}: {'-'.join(map(str, s.sizes))} network, {s.display.rounding} numbers")
+    click.echo(f"{printable(s.title)}: {'-'.join(map(str, s.sizes))} network, {s.display.rounding} numbers")
     if trace.steps:
         click.echo(f"updates: {len(trace.steps)} exact + {trace.float_steps} float64 "
                    f"({s.training.epochs} epochs, batch {s.training.batch_size})")
@@ -157,6 +171,9 @@ def build(examples_dir: Path, docs_dir: Path, folder: str, katex_dir: Path, no_k
 
     with _user_errors():
         collected = sitegen.collect(examples_dir)
+        if not collected:
+            raise SpecError("--examples", f"{examples_dir} holds no *.yaml or *.yml specs; nothing was written "
+                            f"(the pages in {docs_dir / folder} are left as they were)")
         try:
             written = sitegen.write(sitegen.site_files(collected, folder), docs_dir, folder,
                                     None if no_katex else katex_dir)
@@ -210,20 +227,18 @@ def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, 
                 sheets = ws_mod.make_variants(s, variants, seed, scope, integers=integers or None,
                                               weight_decimals=weight_decimals, inputs=inputs, rounding=rounding,
                                               decimals=decimals, where=spec, progress=bar.update)
-    docs = documents(sheets, slug(Path(spec).stem))
-    try:
-        with tqdm(total=pdf_count(docs) if fmt == "pdf" else 0, desc="PDFs", unit="pdf", file=sys.stderr,
-                  disable=(variants or 0) < 3 or None, leave=False) as bar:
-            files = write(docs, output, fmt, paper, force, progress=bar.update)
-    except Clash as exc:
-        click.echo(f"handcalc: {exc}", err=True)
-        sys.exit(2)
-    except pdf.PdfError as exc:
-        click.echo(f"handcalc: wrote the HTML into {output}, but no PDF: {exc}", err=True)
-        sys.exit(1)
+        docs = documents(sheets, slug(Path(spec).stem))
+        try:
+            with tqdm(total=pdf_count(docs) if fmt == "pdf" else 0, desc="PDFs", unit="pdf", file=sys.stderr,
+                      disable=(variants or 0) < 3 or None, leave=False) as bar:
+                files = write(docs, output, fmt, paper, force, progress=bar.update)
+        except Clash as exc:
+            _fail(str(exc))
+        except pdf.PdfError as exc:
+            _fail(f"wrote the HTML into {output}, but no PDF: {exc}", 1)
     sheet = sheets[0]
     what = f"{len(sheets)} variants" if variants else "a worksheet"
-    click.echo(f"{what} of {s.title!r} ({ws_mod.SCOPE_TITLES[sheet.scope]}, {len(sheet.lines)} results"
+    click.echo(f"{what} of {printable(repr(s.title))} ({ws_mod.SCOPE_TITLES[sheet.scope]}, {len(sheet.lines)} results"
                f"{f', rounded to {sheet.decimals} decimals' if sheet.hand else ''}): "
                f"{sum(1 for f in files if f.suffix == '.' + fmt)} {fmt.upper()} files in {output}")
 

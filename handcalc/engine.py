@@ -42,6 +42,7 @@ from .trace import (
 )
 
 MAX_EXACT_DIGITS = 2_000  # exact parameters larger than this stop the run (see _check_size)
+MAX_LOG2 = 1000  # |weight| ≥ 2^1000 ≈ 1e301 after an exact step stops the run: beyond float64 (about 1.8e308)
 
 Progress = Callable[[int], None]
 
@@ -247,7 +248,7 @@ def run(spec: Spec, progress: Progress | None = None) -> Trace:
             progress(1)
     rest = list(plan)
     if rest:
-        final_f, losses = fast.train(spec, params, rest, progress)
+        final_f, losses = fast.train(spec, params, rest, progress, first=len(steps) + 1)
         params = tuple(Params(tuple(tuple(Num.of_float(w) for w in row) for row in W),
                               None if b is None else tuple(Num.of_float(v) for v in b)) for W, b in final_f)
         for (epoch, _), loss in zip(rest, losses):
@@ -269,11 +270,23 @@ def _check_size(params: Sequence[Params], number: int) -> None:
     bits = max((max(v.v.numerator.bit_length(), v.v.denominator.bit_length()) for p in params
                 for v in (*(w for row in p.W for w in row), *(p.b or ())) if v.exact), default=1)
     digits = int(bits * 0.30103) + 1  # decimal digits of the largest numerator or denominator
+    big = max((_log2(v) for p in params for v in (*(w for row in p.W for w in row), *(p.b or ()))), default=0)
+    if big > MAX_LOG2:
+        raise SpecError(f"step {number}", f"training diverged: a weight is about 2^{big:,} after this step, "
+                        "beyond the float64 range; use a smaller learning_rate or fewer exact_steps")
     if digits > MAX_EXACT_DIGITS:
         raise SpecError("training.exact_steps",
                         f"after step {number} the exact weights have {digits:,} digits (at most "
                         f"{MAX_EXACT_DIGITS:,}); set training.exact_steps to {number - 1} or fewer, or use "
                         "display.rounding: hand")
+
+
+def _log2(v: Num) -> int:
+    """About log2 |v| (0 for zero), from the integers of the value, never through a float."""
+    if v.exact:
+        return v.v.numerator.bit_length() - v.v.denominator.bit_length() if v.v else 0
+    man, exp = v.v.man_exp
+    return 0 if not man else exp + int(man).bit_length()
 
 
 def _mean(values: list[Num]) -> Num:

@@ -7,6 +7,8 @@ show literally: never as markup, math or a link.
 
 from __future__ import annotations
 
+import unicodedata
+
 _MD_ESCAPES = {
     "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "\\": "&#92;", "`": "&#96;",
     "*": "&#42;", "_": "&#95;", "[": "&#91;", "]": "&#93;", "(": "&#40;", ")": "&#41;", "#": "&#35;",
@@ -22,6 +24,16 @@ def escape_md(s: str) -> str:
 
 
 def escape_xml(s: str) -> str:
-    """Spec text for SVG/XML text and attributes."""
-    return (" ".join(str(s).split()).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("'", "&#39;"))
+    """Spec text for SVG/XML text and attributes.  The network diagram is also inlined in a
+    Markdown page, so every character Markdown or arithmatex could read is a character
+    reference too (the same set as :func:`escape_md`; all of them are valid XML)."""
+    return escape_md(s)
+
+
+def printable(s: str, keep: str = "") -> str:
+    """Text for a terminal or a log: control and format characters (escape codes, NUL,
+    line breaks, zero-width and direction marks) written as ``\\x1b``/``\\u200b``, so spec
+    text can never clear a screen, set a window title or hide part of a message; the
+    characters of ``keep`` (``"\\n"`` for multi-line output) are left as they are."""
+    return "".join(c if c in keep or unicodedata.category(c) not in ("Cc", "Cf") else
+                   (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in str(s))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .errors import SpecError
 from .spec import Spec
 
 Arrays = list[tuple[np.ndarray, np.ndarray | None]]
@@ -22,7 +23,8 @@ def _act(name: str, z: np.ndarray, slope: float) -> np.ndarray:
     if name == "leaky_relu":
         return np.where(z > 0, z, slope * z)
     if name == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
+        with np.errstate(over="ignore"):  # e^{-z} overflows for z ≪ 0: the sigmoid is then 0, correctly
+            return 1.0 / (1.0 + np.exp(-z))
     if name == "tanh":
         return np.tanh(z)
     if name == "linear":
@@ -93,6 +95,7 @@ def batch_loss(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> floa
 def step(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     """One update in place; returns the batch loss before it."""
     acts, zs = _forward(spec, arrays, x)
+    _check_domain(spec.loss, acts[-1])
     per, da = _loss(spec.loss, y, acts[-1])
     n = x.shape[0]
     lr = float(spec.learning_rate)
@@ -108,17 +111,57 @@ def step(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     return float(per.mean())
 
 
+class _OutOfDomain(Exception):
+    """A prediction outside the loss's domain: (sample in the batch, output, value)."""
+
+
+DOMAINS = {"bce": (0.0, 1.0, "(0, 1)"), "cce": (0.0, np.inf, "(0, ∞)")}  # open intervals, as on the exact path
+
+
+def _check_domain(loss: str, p: np.ndarray) -> None:
+    """The exact path's domain check: bce needs 0 < ŷ < 1, cce ŷ > 0 (a float64 sigmoid
+    saturates to exactly 0 or 1 where the exact value would not)."""
+    if loss in DOMAINS:
+        low, high, _ = DOMAINS[loss]
+        bad = np.argwhere(~((p > low) & (p < high)))
+        if len(bad):
+            s, j = bad[0]
+            raise _OutOfDomain(int(s), int(j), float(p[s, j]))
+
+
+def _finite(spec: Spec, arrays: Arrays, loss: float, number: int) -> None:
+    """Stop, naming the step and the quantity, when training leaves the finite float64 range."""
+    what = None if np.isfinite(loss) else f"the batch loss is {loss}"
+    for l, (W, b) in enumerate(arrays, start=1):
+        if what is None and not (np.isfinite(W).all() and (b is None or np.isfinite(b).all())):
+            what = f"the weights of layer {l} are no longer finite numbers"
+    if what is not None:
+        raise SpecError(f"step {number}", f"training diverged in float64: {what}; use a smaller "
+                        f"learning_rate (now {float(spec.learning_rate):g}) or fewer epochs")
+
+
 def train(spec: Spec, params: Sequence, plan: Sequence[tuple[int, tuple[int, ...]]],
-          progress: Callable[[int], None] | None = None) -> tuple[Arrays, list[float]]:
-    """Run the remaining updates of ``plan`` from ``params``; returns final arrays and batch losses."""
+          progress: Callable[[int], None] | None = None, first: int = 1) -> tuple[Arrays, list[float]]:
+    """Run the remaining updates of ``plan`` from ``params``; returns final arrays and batch losses.
+    ``first`` is the number of the first of these updates (for messages).  A step whose
+    prediction leaves the loss's domain, or after which the loss or a weight is not a finite
+    number, raises :class:`SpecError` naming the step (NumPy's warnings are not shown)."""
     arrays = to_arrays(params)
     X = np.array([[float(v) for v in s.x] for s in spec.train])
     Y = np.array([[float(v) for v in s.y] for s in spec.train])
     losses = []
     done = 0
-    for _, batch in plan:
+    for number, (_, batch) in enumerate(plan, start=first):
         idx = list(batch)
-        losses.append(step(spec, arrays, X[idx], Y[idx]))
+        try:
+            with np.errstate(all="ignore"):
+                losses.append(step(spec, arrays, X[idx], Y[idx]))
+        except _OutOfDomain as exc:
+            s, j, value = exc.args
+            raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {value:.6g} in "
+                            f"float64, where {spec.loss} is undefined (it needs ŷ in {DOMAINS[spec.loss][2]}); "
+                            "use a smaller learning_rate, fewer epochs or smaller weights") from None
+        _finite(spec, arrays, losses[-1], number)
         done += 1
         if progress and done % 100 == 0:
             progress(100)

@@ -35,6 +35,7 @@ from mkdocs.structure.files import File, Files
 
 from . import sitegen
 from .errors import SpecError
+from .escape import printable
 
 log = get_plugin_logger(__name__)
 
@@ -64,8 +65,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                                               on_error=self._show_error if self._serving else None,
                                               workers=self.config.workers)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
-        except (SpecError, ValueError) as exc:
-            raise PluginError(f"handcalc: {exc}") from None
+        except (SpecError, ValueError, OSError) as exc:
+            raise PluginError(f"handcalc: {printable(str(exc))}") from None
         self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
         for got in self._collected:  # a page that says a line does not re-check must fail --strict
             for failure in got.rendered.line_failures[:5]:
@@ -82,7 +83,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         try:
             katex = sitegen.katex_files(self.config.katex)
         except SpecError as exc:
-            raise PluginError(f"handcalc: {exc}") from None
+            raise PluginError(f"handcalc: {printable(str(exc))}") from None
         prefixes = (self.config.folder.rstrip("/") + "/", sitegen.KATEX_FOLDER + "/")
         for old in [f for f in files if f.src_uri.startswith(prefixes)]:
             files.remove(old)
@@ -97,7 +98,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         near = _near(path)
         exc = SpecError(exc.field.replace(str(path), str(near), 1), exc.message)
         shown = sitegen.broken(near, slug, exc, self._last_good.get(str(path)))
-        log.info(f"{shown.error} (shown on the example's pages until the spec is fixed)")
+        log.info(f"{printable(shown.error)} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
 
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:

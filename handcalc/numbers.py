@@ -164,20 +164,65 @@ ZERO = Num(Fraction(0))
 ONE = Num(Fraction(1))
 
 
+MAX_DIGITS = 100  # digits of a number as written (a ratio: of each side)
+MAX_EXPONENT = 100  # a nonzero number read must lie within 10^-100 ≤ |x| < 10^100
+MAX_TEXT = 250  # characters of a number's text, checked before anything else
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters (with … and the full length) for an error message."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
+def check_magnitude(f: Fraction, text: str) -> Fraction:
+    """``f`` itself, or ``ValueError`` when it lies outside 10^-MAX_EXPONENT ≤ |f| < 10^MAX_EXPONENT."""
+    if f and abs(f) >= 10**MAX_EXPONENT:
+        raise ValueError(f"number too large: '{shorten(text)}' (a number must be below 1e{MAX_EXPONENT} in size)")
+    if f and abs(f) < Fraction(1, 10**MAX_EXPONENT):
+        raise ValueError(f"number too small: '{shorten(text)}' (a nonzero number must be at least "
+                         f"1e-{MAX_EXPONENT} in size; write 0 for zero)")
+    return f
+
+
 def parse_exact(text: str) -> Fraction:
     """Read a decimal (``0.1``, ``-2.5e-3``) or a ratio (``"1/3"``) exactly.
 
-    Raises ``ValueError`` with a short reason for anything else.
+    Raises ``ValueError`` with a short reason for anything else, and for numbers that
+    are too long, too large or too small to be a hand-worked value (:data:`MAX_DIGITS`,
+    :data:`MAX_EXPONENT`): these are refused from their text, before any arithmetic,
+    so ``1e-99999999`` costs nothing.
     """
     t = text.strip()
+    if len(t) > MAX_TEXT:
+        raise ValueError(f"number too long: '{shorten(t)}' (at most {MAX_TEXT} characters)")
     if _DECIMAL.match(t):
-        return Fraction(Decimal(t))
+        mantissa, _, exponent = t.lower().partition("e")
+        if len(exponent.lstrip("+-")) > 9:  # beyond even Decimal's exponents: decided from the sign
+            if not mantissa.strip("+-0."):
+                return Fraction(0)
+            small = exponent.startswith("-")
+            return check_magnitude(Fraction(1, 10**(MAX_EXPONENT + 1)) if small else Fraction(10**MAX_EXPONENT), t)
+        d = Decimal(t)
+        digits = len(d.as_tuple().digits)
+        if digits > MAX_DIGITS:
+            raise ValueError(f"number too long: '{shorten(t)}' has {digits} digits (at most {MAX_DIGITS})")
+        if d and d.adjusted() >= MAX_EXPONENT:
+            return check_magnitude(Fraction(10**MAX_EXPONENT), t)
+        if d and d.adjusted() < -MAX_EXPONENT - 1:
+            return check_magnitude(Fraction(1, 10**(MAX_EXPONENT + 1)), t)
+        return check_magnitude(Fraction(d), t)
     if _RATIO.match(t):
-        n, d = (int(p) for p in t.split("/"))
-        if d == 0:
-            raise ValueError(f"'{text}' divides by zero")
-        return Fraction(n, d)
-    raise ValueError(f"'{text}' is not a number (write 0.25, -3, 1e-3 or \"1/3\")")
+        n, d = (p.strip() for p in t.split("/"))
+        if max(len(n.lstrip("+-")), len(d.lstrip("+-"))) > MAX_DIGITS:
+            raise ValueError(f"number too long: '{shorten(t)}' (at most {MAX_DIGITS} digits above and below the line)")
+        if int(d) == 0:
+            raise ValueError(f"'{t}' divides by zero")
+        return check_magnitude(Fraction(int(n), int(d)), t)
+    if re.fullmatch(r"[+-]?\d+(:[0-5]?\d)+(\.\d*)?", t):
+        raise ValueError(f"'{shorten(t)}' is not a number: handcalc reads YAML 1.2, which has no base-60 "
+                         "numbers (YAML 1.1 would read 1:30 as 90); write the value itself, or a ratio "
+                         "in quotes such as \"1/30\"")
+    raise ValueError(f"'{shorten(t)}' is not a number (write 0.25, -3, 1e-3 or \"1/3\")")
 
 
 def exp(x: Num) -> Num:

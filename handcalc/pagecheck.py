@@ -28,7 +28,7 @@ from .numbers import Num, round_half_away
 
 _MD_BLOCK = re.compile(r"^[ \t]*\$\$[ \t]*\n(.*?)\n[ \t]*\$\$[ \t]*$", re.S | re.M)
 _HTML_BLOCK = re.compile(r'<div class="math display">(.*?)</div>', re.S)  # worksheet documents
-_SITE_BLOCK = re.compile(r'<div class="arithmatex">\\\[(.*?)\\\]</div>', re.S)  # a built MkDocs page
+_SITE_BLOCK = re.compile(r'<div class="arithmatex"[^>]*>\\\[(.*?)\\\]</div>', re.S)  # a built MkDocs page
 _ROW_SPLIT = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _BOX = re.compile(r"\\boxed\{\\rule\[[^\]]*\]\{[^}]*\}\{[^}]*\}\\,(.*?)\\hspace\{[^}]*\}\}")
 _ANSWER = re.compile(r"^\\mathrlap\{(?:\\htmlClass\{ws-answer\}\{)?([^{}]*)\}?\}$")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import logging
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -164,4 +165,8 @@ def print_all(jobs: Sequence[Job], paper: str = "a4", progress: Callable[[int], 
     problems = missing()
     if problems:
         raise PdfError("; ".join(problems))
-    asyncio.run(_print_all(jobs, paper, progress, workers or os.cpu_count() or 1))
+    try:
+        asyncio.run(_print_all(jobs, paper, progress, workers or os.cpu_count() or 1))
+    except KeyboardInterrupt:  # the browser's pending replies die with it: no asyncio noise after Ctrl-C
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+        raise

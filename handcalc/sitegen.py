@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import logging
 import multiprocessing
 import os
 import re
@@ -34,18 +35,21 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from . import atomic, engine
 from . import check as check_mod
-from . import engine
 from . import spec as spec_mod
 from .check import Report
 from .errors import SpecError
-from .escape import escape_md
+from .escape import escape_md, printable
+from .numbers import shorten
 from .pages import Page, Rendered
 from .render import render_example  # imported here, before any fork: the workers share it
 from .spec import Spec
 from .trace import Trace
 from .worksheet_pages import site_pages
 
+log = logging.getLogger("mkdocs.plugins.handcalc")
+PAGE_PARAMETERS = 5_000  # weights and biases of an example the site makes pages for, at most
 MARKER = ".handcalc-generated"  # present in every folder the generator wrote
 KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
 KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
@@ -122,10 +126,21 @@ def _in_file(path: Path, exc: SpecError) -> SpecError:
     return SpecError(f"{path}: {exc.field}" if exc.field else str(path), exc.message)
 
 
+def _fits_pages(spec: Spec) -> None:
+    """Refuse, before running it, a network whose pages would be unreadably large: the
+    backward and update pages hold an equation for every weight and bias."""
+    n = sum(len(lay.weights) * lay.units + (lay.units if lay.bias is not None else 0) for lay in spec.layers)
+    if n > PAGE_PARAMETERS:
+        raise SpecError("layers", f"the site's pages show an equation for every weight and bias: {n:,} are over the "
+                        f"limit of {PAGE_PARAMETERS:,} for a worked example's pages; use a smaller network "
+                        "(`handcalc run` and `handcalc check` still take this one)")
+
+
 def run_example(path: Path, slug: str) -> Example:
     """``spec.load → engine.run → check.check`` for one spec file."""
     try:
         spec = spec_mod.load(path)
+        _fits_pages(spec)
         trace = engine.run(spec)
     except SpecError as exc:
         raise _in_file(path, exc) from None
@@ -159,19 +174,29 @@ def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:
                      report_failures=len(example.report.failures))
 
 
-def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
-    """:func:`produce` in a worker process: a :class:`SpecError` comes back as (field, message)."""
+def _guarded(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | SpecError:
+    """:func:`produce`, any failure returned as a :class:`SpecError` naming the file: a spec
+    must never stop the other examples, nor leave ``mkdocs serve`` without an answer."""
     try:
         return produce(path, slug, producers)
     except SpecError as exc:
-        return (exc.field, exc.message)
+        return _in_file(path, exc)
+    except Exception as exc:  # noqa: BLE001 - a failure we did not foresee still gets one line
+        return SpecError(str(path), f"could not be processed ({exc.__class__.__name__}: "
+                         f"{shorten(str(exc).splitlines()[0] if str(exc) else '', 120)}); please report this spec")
+
+
+def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
+    """:func:`produce` in a worker process: an error comes back as (field, message)."""
+    r = _guarded(path, slug, producers)
+    return (r.field, r.message) if isinstance(r, SpecError) else r
 
 
 def _cost(path: Path) -> int:
     """A rough measure of the work a spec takes (samples × weights), to start the largest first."""
     try:
         spec = spec_mod.load(path)
-    except SpecError:
+    except Exception:  # noqa: BLE001 - the error is reported when the spec runs
         return 0
     return max(1, len(spec.train)) * sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
 
@@ -183,13 +208,7 @@ def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer]
     ``mkdocs serve`` once it is serving, can deadlock the child), otherwise one by one."""
     if workers <= 1 or len(todo) <= 1 or threading.active_count() > 1 or "fork" not in \
             multiprocessing.get_all_start_methods():
-        out: list[Collected | SpecError] = []
-        for path, slug in todo:
-            try:
-                out.append(produce(path, slug, producers))
-            except SpecError as exc:
-                out.append(exc)
-        return out
+        return [_guarded(path, slug, producers) for path, slug in todo]
     order = sorted(range(len(todo)), key=lambda i: -_cost(todo[i][0]))
     ctx = multiprocessing.get_context("fork")  # the workers start with everything this process imported
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
@@ -212,17 +231,35 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     what the site shows for it instead."""
     examples_dir = Path(examples_dir)
     slugs: dict[str, Path] = {}
+    failed: dict[Path, SpecError] = {}  # specs that cannot be read, or whose page name another gives too
     keyed: list[tuple[Path, str, tuple[str, str]]] = []
     for path in spec_files(examples_dir):
         slug = slugify(path.stem)
-        if not slug:
-            raise SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)")
-        if slug in slugs:
-            raise SpecError(str(path), f"gives the same page folder {slug!r} as {slugs[slug].name}")
+        if not slug or slug in slugs:
+            error = SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)"
+                              if not slug else f"gives the same page folder {slug!r} as {slugs[slug].name}; "
+                              "rename one of the two files")
+            if on_error is None:
+                raise error
+            if not slug:
+                log.warning(printable(str(error)))
+                continue
+            failed[slugs[slug]] = error  # shown on the pages of the spec that has the name
+            continue
         slugs[slug] = path
-        keyed.append((path, slug, (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())))
-    todo = [(path, slug) for path, slug, key in keyed if memo is None or key not in memo]
-    made = dict(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
+        try:
+            with path.open("rb") as f:  # at most the bytes a spec may have: a huge file is refused when loaded
+                digest = hashlib.sha256(f.read(spec_mod.LIMITS["spec_bytes"] + 1)).hexdigest()
+        except OSError as exc:
+            error = SpecError(str(path), f"cannot be read ({exc.strerror or exc.__class__.__name__})")
+            if on_error is None:
+                raise error from None
+            failed[path], digest = error, ""
+        keyed.append((path, slug, (str(path.resolve()), digest)))
+    todo = [(path, slug) for path, slug, key in keyed
+            if path not in failed and (memo is None or key not in memo)]
+    made: dict[Path, Collected | SpecError] = dict(failed)
+    made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
     out: list[Collected] = []
     for path, slug, key in keyed:
         item = memo[key] if path not in made else made[path]
@@ -356,20 +393,19 @@ def _owned_folder(docs_dir: Path, folder: str) -> Path:
     target = docs_dir / safe_relative(folder, "output folder")
     if target.resolve() == docs_dir.resolve() or docs_dir.resolve() not in target.resolve().parents:
         raise ValueError(f"output folder {folder!r} must be a folder inside {docs_dir}")
+    if target.exists() and not target.is_dir():
+        raise ValueError(f"{target} is a file, not a folder; refusing to replace it")
     if target.exists() and any(target.iterdir()) and not (target / MARKER).exists():
         raise ValueError(f"{target} holds files handcalc did not write; refusing to replace it")
     return target
 
 
-def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | bytes | Path]]) -> list[Path]:
-    """Clear ``target`` (a folder the generator owns) and write ``files`` into it."""
-    if target.exists():
-        shutil.rmtree(target)
-    target.mkdir(parents=True)
-    (target / MARKER).write_text("Written by handcalc; replaced on every build.\n", encoding="utf-8")
+def fill_folder(folder: Path, files: Iterable[tuple[PurePosixPath, str | bytes | Path]]) -> list[PurePosixPath]:
+    """Write ``files`` into the empty (staging) ``folder``, with the generator's marker."""
+    (folder / MARKER).write_text("Written by handcalc; replaced on every build.\n", encoding="utf-8")
     written = []
     for rel, data in files:
-        out = target / rel
+        out = folder / rel
         out.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, Path):
             shutil.copyfile(data, out)
@@ -377,15 +413,21 @@ def replace_folder(target: Path, files: Iterable[tuple[PurePosixPath, str | byte
             out.write_bytes(data)
         else:
             out.write_text(data, encoding="utf-8")
-        written.append(out)
+        written.append(rel)
     return written
 
 
 def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "examples",
           katex_dir: Path | str | None = None) -> list[Path]:
     """Write the generated pages into ``docs_dir/folder`` (replacing what was there) and,
-    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written."""
+    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written.
+
+    Atomic per folder: everything is written into staging folders first (KaTeX checked
+    before that), and the old folders are swapped out only when all of it is complete, so
+    a failure or Ctrl-C leaves the previous pages as they were."""
     docs_dir = Path(docs_dir)
+    if docs_dir.exists() and not docs_dir.is_dir():
+        raise SpecError(str(docs_dir), "is a file, not a folder (the site's docs folder)")
     target = _owned_folder(docs_dir, folder)
     prefix = safe_relative(folder, "output folder")
     rel = []
@@ -394,9 +436,16 @@ def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "exampl
         if p.parts[: len(prefix.parts)] != prefix.parts:
             raise ValueError(f"generated file {f.path!r} is outside {folder!r}")
         rel.append((PurePosixPath(*p.parts[len(prefix.parts):]), f.data))
-    written = replace_folder(target, rel)
+    jobs = [(target, rel)]
     if katex_dir is not None:
         kfiles = katex_files(katex_dir)
-        ktarget = _owned_folder(docs_dir, KATEX_FOLDER)
-        written += replace_folder(ktarget, [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles])
+        jobs.append((_owned_folder(docs_dir, KATEX_FOLDER),
+                     [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles]))
+    written: list[Path] = []
+    with atomic.staged(docs_dir) as staging:
+        for n, (dest, items) in enumerate(jobs):
+            (staging / str(n)).mkdir()
+            written += [dest / r for r in fill_folder(staging / str(n), items)]
+        for n, (dest, _) in enumerate(jobs):
+            atomic.swap_folder(staging / str(n), dest)
     return written

@@ -12,18 +12,23 @@ from __future__ import annotations
 
 import math
 import random
+import re
+import stat
+import unicodedata
 from dataclasses import dataclass, field, replace
-from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from . import datasets
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
-from .numbers import Num, parse_exact, to_decimal_string
+from .numbers import MAX_DIGITS, MAX_EXPONENT, Num, parse_exact, shorten, to_decimal_string
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -32,13 +37,21 @@ Vector = tuple[Fraction, ...]
 LIMITS = {
     "layers": 16,
     "units": 512,
+    "parameters": 1_000_000,  # weights and biases of the whole network
     "samples": 100_000,
     "epochs": 1_000_000,
     "decimals": 12,
+    # reading: the spec file's size, YAML nesting, a number's digits and size (see numbers.py)
+    "spec_bytes": 1_000_000,
+    "nesting": 32,
+    "number_digits": MAX_DIGITS,
+    "number_exponent": MAX_EXPONENT,
     # float64 training: multiply-adds over the whole run (epochs × samples × weights)
     "float_work": 20_000_000_000,
     # exact training: multiply-adds over the steps traced exactly
     "exact_work": 4_000_000,
+    # exact forward passes outside training (forward-only specs, test samples): multiply-adds
+    "forward_work": 2_000_000,
 }
 
 
@@ -135,42 +148,151 @@ class Spec:
 # YAML: safe, with floats kept as their exact decimal text
 
 
-class _ExactLoader(yaml.SafeLoader):
+try:  # libyaml's scanner and parser (C) when PyYAML has them: about three times faster
+    from yaml._yaml import CParser as _Parser
+
+    _READER: tuple = ()
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml.parser import Parser as _Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    _READER = (Reader, Scanner)
+
+
+class _ExactLoader(Composer, _Parser, *_READER, SafeConstructor, Resolver):
+    """YAML 1.2 (core schema) scalars on PyYAML's safe constructor, with three guards.
+
+    Events come from libyaml where available; nodes are composed here, in Python, where
+    the nesting depth is counted (libyaml's own composer recurses in C and crashes the
+    process on deep nesting).
+
+    PyYAML follows YAML 1.1, which reads ``010`` as 8, ``1:30`` as 90 and ``yes`` as
+    true; here a plain scalar is a number only in the 1.2 forms (``010`` is ten, ``0o10``
+    eight, ``1:30`` stays text and is refused where a number is expected), a boolean only
+    as ``true``/``false``, and null as ``null``, ``~`` or nothing.  A key given twice in one
+    mapping is an error (YAML says keys are unique; PyYAML would keep the last), nesting
+    deeper than ``LIMITS["nesting"]`` is refused before it can exhaust the stack, and
+    numbers are built from their text with bounded digits (see :func:`parse_exact`).
+    """
+
+    yaml_implicit_resolvers: dict = {}
+    depth = 0
+
+    def __init__(self, stream: str) -> None:
+        for base in (_Parser, *_READER):
+            base.__init__(self, stream)
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > LIMITS["nesting"]:
+                raise yaml.YAMLError(f"nested more than {LIMITS['nesting']} levels deep")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        mapping = super().construct_mapping(node, deep=deep)
+        if len(mapping) != len(node.value):  # a key given twice: name it and where
+            seen: set = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    m = key_node.start_mark
+                    raise _DuplicateKey(f"key '{shorten(str(key))}' is given twice in one mapping "
+                                        f"(again at line {m.line + 1}, column {m.column + 1})")
+                seen.add(key)
+        return mapping
+
+
+class _DuplicateKey(yaml.YAMLError):
     pass
 
 
-def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Fraction | str:
+_DIGITS = "0123456789"
+for _tag, _regexp, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("int", r"^(?:[-+]?[0-9][0-9_]*|0o[0-7_]+|0x[0-9a-fA-F_]+)$", "-+" + _DIGITS),
+    ("float", r"^(?:[-+]?(?:\.[0-9][0-9_]*|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+              r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+." + _DIGITS),
+):
+    _ExactLoader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(_regexp), list(_first))
+
+
+def _exact_float(loader: _ExactLoader, node: yaml.Node) -> Fraction | str:
     text = loader.construct_scalar(node).replace("_", "")
     try:
-        return Fraction(Decimal(text))
-    except (InvalidOperation, ValueError):
-        return text  # .inf / .nan: reported by the number check with the field name
+        return parse_exact(text)
+    except ValueError:
+        return text  # too long/large/small, .inf, .nan: reported by the number check with the field name
+
+
+def _exact_int(loader: _ExactLoader, node: yaml.Node) -> int | str:
+    text = loader.construct_scalar(node).replace("_", "")
+    body = text.lstrip("+-")
+    if len(body) > MAX_DIGITS or not body:
+        return text  # reported by the number check with the field name ("number too long")
+    sign = -1 if text.startswith("-") else 1
+    for prefix, base in (("0o", 8), ("0x", 16)):
+        if body.startswith(prefix):
+            return sign * int(body[2:], base)
+    return sign * int(body)
 
 
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+_ExactLoader.add_constructor("tag:yaml.org,2002:int", _exact_int)
 
 
 def read_yaml(text: str, name: str = "spec") -> Any:
     try:
-        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - SafeLoader subclass
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a safe constructor
+    except _DuplicateKey as exc:
+        raise SpecError(name, str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise SpecError(name, f"not valid YAML{where}: {problem}") from None
+    except (ValueError, RecursionError) as exc:  # a constructor's own complaint, e.g. bad base64
+        raise SpecError(name, f"not valid YAML: {exc.__class__.__name__}: {shorten(str(exc), 80)}") from None
+
+
+def read_text(path: str | Path) -> str:
+    """The text of a spec file, refused before reading when it is not a regular file or
+    larger than ``LIMITS["spec_bytes"]`` (and never read past that size)."""
+    p = Path(path)
+    cap = LIMITS["spec_bytes"]
+    try:
+        st = p.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise SpecError(str(p), "is a folder, not a spec file")
+        if not stat.S_ISREG(st.st_mode):
+            raise SpecError(str(p), "is not a regular file (a device, pipe or socket); give a .yaml file")
+        if st.st_size > cap:
+            raise SpecError(str(p), f"is {st.st_size:,} bytes, over the limit of {cap:,} for a spec file")
+        with p.open("rb") as f:
+            data = f.read(cap + 1)
+    except FileNotFoundError:
+        raise SpecError(str(p), "no such file") from None
+    except NotADirectoryError:
+        raise SpecError(str(p), "no such file (a part of the path is a file, not a folder)") from None
+    except OSError as exc:
+        raise SpecError(str(p), f"cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+    if len(data) > cap:
+        raise SpecError(str(p), f"is over the limit of {cap:,} bytes for a spec file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SpecError(str(p), f"is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start:,})") from None
 
 
 def load(path: str | Path) -> Spec:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(str(p), "no such file") from None
-    except IsADirectoryError:
-        raise SpecError(str(p), "is a folder, not a spec file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(str(p), f"cannot be read ({exc.__class__.__name__})") from None
-    return parse(read_yaml(text, str(p)))
+    return parse(read_yaml(read_text(path), str(path)))
 
 
 # ---------------------------------------------------------------------------
@@ -224,6 +346,12 @@ def number(v: Any, where: str) -> Fraction:
 
 
 def integer(v: Any, where: str, low: int, high: int) -> int:
+    if isinstance(v, str):
+        try:
+            parse_exact(v)  # a number too long or large to read says so
+        except ValueError as exc:
+            if str(exc).startswith("number too"):
+                raise SpecError(where, str(exc)) from None
     if isinstance(v, bool) or not isinstance(v, int):
         raise SpecError(where, f"expected a whole number, got {_kind(v)}")
     if not low <= v <= high:
@@ -233,19 +361,33 @@ def integer(v: Any, where: str, low: int, high: int) -> int:
 
 def boolean(v: Any, where: str) -> bool:
     if not isinstance(v, bool):
-        raise SpecError(where, f"expected true or false, got {_kind(v)}")
+        hint = " (handcalc reads YAML 1.2, where yes/no/on/off are text)" if isinstance(v, str) and \
+            v.lower() in ("yes", "no", "on", "off", "y", "n") else ""
+        raise SpecError(where, f"expected true or false, got {_kind(v)}{hint}")
     return v
 
 
-def text(v: Any, where: str) -> str:
+_INVISIBLE = ("Cc", "Cf", "Zs", "Zl", "Zp", "Mn", "Me")  # control, format (zero-width), spaces, marks alone
+
+
+def text(v: Any, where: str, line: bool = False, blank: bool = True) -> str:
+    """Text of a spec field.  Control characters (escape codes, NUL, …) are refused, so
+    none can reach a terminal or a page; ``line`` text (titles, names) may not hold a
+    line break either, and without ``blank`` it must show at least one visible character."""
     if not isinstance(v, str):
         raise SpecError(where, f"expected text, got {_kind(v)}")
+    allowed = "" if line else "\t\n\r"
+    bad = next((c for c in v if unicodedata.category(c) == "Cc" and c not in allowed), None)
+    if bad is not None:
+        raise SpecError(where, f"must not hold control characters (found U+{ord(bad):04X})")
+    if not blank and all(unicodedata.category(c) in _INVISIBLE for c in v):
+        raise SpecError(where, "must not be empty (it needs at least one visible character)")
     return v
 
 
 def choice(v: Any, where: str, options: list[str] | dict) -> str:
     if not isinstance(v, str) or v not in options:
-        got = f"'{v}'" if isinstance(v, str) else _kind(v)
+        got = f"'{shorten(v)}'" if isinstance(v, str) else _kind(v)
         raise SpecError(where, f"expected one of {' | '.join(options)}, got {got}")
     return v
 
@@ -275,7 +417,7 @@ def names(v: Any, where: str, count: int) -> tuple[str, ...]:
         raise SpecError(where, f"expected a list of names, got {_kind(v)}")
     if len(v) != count:
         raise SpecError(where, f"expected {count} name{'' if count == 1 else 's'}, got {len(v)}")
-    return tuple(str(x) for x in v)
+    return tuple(text(str(x), f"{where}[{i}]", line=True, blank=False) for i, x in enumerate(v))
 
 
 # ---------------------------------------------------------------------------
@@ -314,7 +456,7 @@ def draw(init: Init, rng: random.Random, count: int) -> list[Fraction]:
 
 
 def _init(d: Any) -> Init:
-    d = _keys(d or {}, "init", {"seed", "low", "high", "decimals", "integers"})
+    d = _keys({} if d is None else d, "init", {"seed", "low", "high", "decimals", "integers"})
     return check_init(Init(
         seed=integer(d.get("seed", 0), "init.seed", 0, 2**63),
         low=number(d.get("low", Fraction(-1, 2)), "init.low"),
@@ -324,12 +466,33 @@ def _init(d: Any) -> Init:
     ))
 
 
+def _count_parameters(d: list, n_inputs: int | None, notation: str) -> None:
+    """Refuse a network of more than ``LIMITS["parameters"]`` weights and biases before any
+    weight is read or drawn (the layers' own checks come after)."""
+    first = d[0] if isinstance(d[0], dict) else {}
+    w = first.get("weights")
+    if n_inputs is None and isinstance(w, list) and w and all(isinstance(r, list) for r in w):
+        n_inputs = len(w) if notation == "row" else len(w[0])
+    fan_in = n_inputs or 1
+    total = 0
+    for n, raw in enumerate(d):
+        units = raw.get("units") if isinstance(raw, dict) else None
+        if not isinstance(units, int) or isinstance(units, bool) or not 1 <= units <= LIMITS["units"]:
+            return  # the layer's own check names the problem
+        total += min(fan_in, LIMITS["units"]) * units + units
+        if total > LIMITS["parameters"]:
+            raise SpecError(f"layers[{n}].units", f"the layers up to this one have {total:,} weights and biases, "
+                            f"over the limit of {LIMITS['parameters']:,}; use fewer or narrower layers")
+        fan_in = units
+
+
 def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[LayerSpec, ...]:
     if not isinstance(d, list) or not d:
         raise SpecError("layers", f"expected a non-empty list of layers, got {_kind(d)}")
     if len(d) > LIMITS["layers"]:
         raise SpecError("layers", f"at most {LIMITS['layers']} layers, got {len(d)}")
     rng = random.Random(init.seed)
+    _count_parameters(d, n_inputs, notation)
     out: list[LayerSpec] = []
     fan_in = n_inputs
     for n, raw in enumerate(d):
@@ -423,9 +586,7 @@ def _targets(loss: str | None, train: tuple[Sample, ...], test: tuple[Sample, ..
 def parse(d: Any) -> Spec:
     """Check a loaded YAML document and build the :class:`Spec`."""
     d = _keys(d, "", TOP, {"title", "layers"})
-    title = text(d["title"], "title")
-    if not title.strip():
-        raise SpecError("title", "must not be empty")
+    title = text(d["title"], "title", line=True, blank=False)
     notation = choice(d.get("notation", "row"), "notation", ["row", "column"])
     init = _init(d.get("init"))
     # written weights fix the input count (and `inputs` is checked against them); else the names do
@@ -448,8 +609,9 @@ def parse(d: Any) -> Spec:
     train, test = _data(d["data"], n_inputs, n_outputs, need_y=loss is not None)
     _targets(loss, train, test)
     training = _training(d.get("training"), loss, train, layers)
+    _forward_work(train, test, training, loss, layers)
     seed = init.seed
-    disp = _keys(d.get("display") or {}, "display", {"decimals", "rounding"})
+    disp = _keys({} if d.get("display") is None else d["display"], "display", {"decimals", "rounding"})
     display = Display(
         decimals=integer(disp.get("decimals", 4), "display.decimals", 0, LIMITS["decimals"]),
         rounding=choice(disp.get("rounding", "exact"), "display.rounding", ["exact", "hand"]),
@@ -463,7 +625,7 @@ def parse(d: Any) -> Spec:
 
 
 def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple[LayerSpec, ...]) -> Training:
-    d = _keys(d or {}, "training", {"epochs", "batch_size", "shuffle", "exact_steps"})
+    d = _keys({} if d is None else d, "training", {"epochs", "batch_size", "shuffle", "exact_steps"})
     epochs = integer(d.get("epochs", 1 if loss else 0), "training.epochs", 0, LIMITS["epochs"])
     if loss and epochs and not train:
         raise SpecError("data.train", f"no samples to train on: with a loss ({loss}) give at least one "
@@ -489,3 +651,18 @@ def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple
                         f"{exact_work:,} exact multiply-adds, over the limit of {LIMITS['exact_work']:,}; "
                         f"set training.exact_steps to at most {fit} (the float64 path does the rest)")
     return Training(epochs=epochs, batch_size=bs, shuffle=shuffle, exact_steps=exact)
+
+
+def _forward_work(train: tuple[Sample, ...], test: tuple[Sample, ...], training: Training, loss: str | None,
+                  layers: tuple[LayerSpec, ...]) -> None:
+    """The exact forward passes outside training: every training sample of a spec that does
+    not train (its pages show them all) and every test sample, each one pass over the weights."""
+    weights = sum(len(lay.weights) * lay.units for lay in layers)
+    trains = loss is not None and training.epochs > 0 and bool(train)
+    passes = (0 if trains else len(train)) + len(test)
+    work = passes * weights
+    if work > LIMITS["forward_work"]:
+        where = "data.test" if trains else "data.train"
+        raise SpecError(where, f"{passes:,} exact forward passes over {weights:,} weights need about {work:,} "
+                        f"exact multiply-adds, over the limit of {LIMITS['forward_work']:,}; give fewer samples "
+                        f"(at most {LIMITS['forward_work'] // weights:,}) or a smaller network")

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from . import atomic
 from .errors import SpecError
 from .numbers import decimal_places, fixed
 from .spec import Init, Spec, draw, parse
@@ -76,10 +77,19 @@ def dump(doc: dict[str, Any]) -> str:
 
 
 def write_new(spec: Spec, seed: int, out: Path, force: bool, **options: Any) -> None:
+    """Write the variant to ``out`` completely, then move it into place; an existing file (or a
+    symbolic link, even a dangling one) is only replaced with ``force``, and a link is then
+    replaced itself, never followed."""
+    if out.is_symlink() and not force:
+        raise SpecError(str(out), "already exists as a symbolic link (use --force to replace the link)")
     if out.exists() and not force:
         raise SpecError(str(out), "already exists (use --force to overwrite)")
+    if out.is_dir():
+        raise SpecError(str(out), "is a folder; -o names the spec file to write")
     text = dump(variant(spec, seed, **options))
+    if not out.absolute().parent.is_dir():
+        raise SpecError(str(out), "cannot be written: its folder does not exist")
     try:
-        out.write_text(text, encoding="utf-8")
+        atomic.write_file(out, text)
     except OSError as exc:
-        raise SpecError(str(out), f"cannot be written ({exc.strerror})") from None
+        raise SpecError(str(out), f"cannot be written ({exc.strerror or exc.__class__.__name__})") from None

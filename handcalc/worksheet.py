@@ -44,6 +44,9 @@ from .variants import variant
 SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
 MAX_BATCH = 4  # a step-scope worksheet works at most this many samples by hand
+MAX_LINES = 500  # results on one worksheet at most (estimated up front, see estimate_lines)
+MAX_TOTAL_LINES = 50_000  # results of all variants of one `handcalc worksheet --variants` run
+LINES_PER_PAGE = 11  # about, on A4 (a 2-32-32-1 step: 2,566 results on 223 pages)
 PER_LINE = 4  # terms per row of a wrapped sum
 DEFAULT_DECIMALS = 2
 ATTEMPTS = 40  # seeds tried per variant before giving up
@@ -146,6 +149,7 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
         raise SpecError("data.train", "a worksheet needs at least one training sample")
     spec = spec.with_display(rounding=rounding or "hand", decimals=DEFAULT_DECIMALS if decimals is None else decimals)
     if not spec.trains:
+        _check_lines(spec, scope, 1, where)
         return replace(spec, train=spec.train[:1], test=())
     _, batch = next(engine.schedule(spec))
     if scope == "step" and len(batch) > MAX_BATCH:
@@ -153,8 +157,38 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
                         f"to do by hand (at most {MAX_BATCH}); use --scope forward or loss (first sample only) "
                         "or an example with a smaller training.batch_size")
     keep = batch if scope == "step" else batch[:1]
+    _check_lines(spec, scope, len(keep), where)
     return replace(spec, train=tuple(spec.train[i] for i in keep), test=(),
                    training=Training(epochs=1, batch_size=len(keep), shuffle=False, exact_steps=1))
+
+
+class TooLarge(SpecError):
+    """The worksheet would have more lines than :data:`MAX_LINES`."""
+
+
+def estimate_lines(spec: Spec, scope: str, samples: int) -> int:
+    """About how many results a worksheet of ``scope`` over ``samples`` samples has (from the
+    network's size alone, before anything is computed): z and a of every unit per sample;
+    each sample's loss and the batch loss; ∂L/∂a, f′ and δ of every unit per sample, and
+    ∂L/∂θ and the update of every trained parameter."""
+    units = sum(lay.units for lay in spec.layers)
+    lines = 2 * samples * units
+    if scope != "forward":
+        lines += samples + (samples > 1)
+    if scope == "step":
+        trained = sum(len(lay.weights) * lay.units + (lay.units if lay.bias is not None and lay.trainable_bias else 0)
+                      for lay in spec.layers)
+        lines += 3 * samples * units + 2 * trained
+    return lines
+
+
+def _check_lines(spec: Spec, scope: str, samples: int, where: str) -> None:
+    n = estimate_lines(spec, scope, samples)
+    if n > MAX_LINES:
+        smaller = {"step": " use --scope loss or forward, or", "loss": " use --scope forward, or"}.get(scope, "")
+        raise TooLarge("--scope", f"a worksheet ({SCOPE_TITLES[scope]}) of {where} would have about {n:,} results, "
+                       f"over the limit of {MAX_LINES:,} (about {MAX_LINES // LINES_PER_PAGE} pages);{smaller} "
+                       "make it from a smaller network")
 
 
 # ---------------------------------------------------------------------------
@@ -449,7 +483,11 @@ def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *
     whose numbers differ from every earlier variant and (if possible) whose hidden layers are not
     all switched off."""
     scope = scope or default_scope(spec)
-    prepare(spec, scope, rounding, decimals, where)  # the scope and batch are checked once, up front
+    one = prepare(spec, scope, rounding, decimals, where)  # the scope and batch are checked once, up front
+    lines = estimate_lines(one, scope, len(one.train))
+    if lines * count > MAX_TOTAL_LINES:
+        raise TooLarge("--variants", f"{count} variants of about {lines:,} results each are over the limit of "
+                       f"{MAX_TOTAL_LINES:,} results in one run; make at most {max(MAX_TOTAL_LINES // lines, 1)}")
     out: list[Worksheet] = []
     seen: set[Any] = set()
     width = len(str(count))

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import jinja2
 
-from . import pdf
+from . import atomic, pdf
+from .errors import SpecError
 from .escape import escape_md
 from .pagecheck import check_text
 from .pages import Page, Rendered
-from .worksheet import SCOPE_TITLES, Worksheet, default_scope, make
+from .worksheet import SCOPE_TITLES, TooLarge, Worksheet, default_scope, make
 
 SCOPES = {k: v.capitalize() for k, v in SCOPE_TITLES.items()}
 KATEX_DIR = "katex"  # beside the HTML files
@@ -109,22 +110,31 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
     targets = [out / f"{d.stem}.html" for d in docs]
     if fmt == "pdf":
         targets += [out / f"{stem}.pdf" for d in docs for stem, _, _ in d.prints]
-    existing = [t for t in targets if t.exists()]
+    if out.exists() and not out.is_dir():
+        raise SpecError(str(out), "is a file, not a folder (-o names the folder the worksheets go into)")
+    existing = [t for t in targets if t.exists() or t.is_symlink()]
     if existing and not force:
         more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
         raise Clash(f"{existing[0]}{more} already exist{'s' if len(existing) == 1 else ''} (use --force to overwrite)")
-    out.mkdir(parents=True, exist_ok=True)
-    have_katex = pdf.copy_katex(out / KATEX_DIR)
-    for d in docs:
-        (out / f"{d.stem}.html").write_text(d.html, encoding="utf-8")
-    if fmt != "pdf":
-        if not have_katex:
-            raise pdf.PdfError("; ".join(pdf.missing()))
-        return targets
-    jobs = [pdf.Job(out / f"{d.stem}.html", tuple(pdf.Output(out / f"{stem}.pdf", mode, footer)
-                                                  for stem, mode, footer in d.prints))
-            for d in docs if d.prints]
-    pdf.print_all(jobs, paper, progress, workers)
+    with atomic.staged(out) as tmp:  # everything is made here first, then moved into ``out``
+        have_katex = pdf.copy_katex(tmp / KATEX_DIR)
+        for d in docs:
+            (tmp / f"{d.stem}.html").write_text(d.html, encoding="utf-8")
+        try:
+            if fmt != "pdf":
+                if not have_katex:
+                    raise pdf.PdfError("; ".join(pdf.missing()))
+            else:
+                jobs = [pdf.Job(tmp / f"{d.stem}.html", tuple(pdf.Output(tmp / f"{stem}.pdf", mode, footer)
+                                                              for stem, mode, footer in d.prints))
+                        for d in docs if d.prints]
+                pdf.print_all(jobs, paper, progress, workers)
+        except pdf.PdfError:  # the HTML is complete: it goes into place, no PDF does
+            for p in tmp.glob("*.pdf"):
+                p.unlink()
+            atomic.move_into(tmp, out)
+            raise
+        atomic.move_into(tmp, out)
     return targets
 
 
@@ -146,7 +156,14 @@ def markdown(ws: Worksheet, key: bool) -> str:
 def site_pages(example) -> Rendered:
     """Site producer: ``worksheet.md`` and ``answers.md`` for one collected example."""
     spec = example.trace.spec
-    ws = make(spec, default_scope(spec), where=example.slug)
+    try:
+        ws = make(spec, default_scope(spec), where=example.slug)
+    except SpecError as exc:  # too large, or hand rounding puts ŷ where the loss is undefined:
+        # the example keeps its other pages, and these say why there is no worksheet
+        why = exc.message if isinstance(exc, TooLarge) else f"{exc.field}: {exc.message}"
+        note = f"# {escape_md(spec.title)}\n\nThis example has no worksheet: {escape_md(why)}.\n"
+        return Rendered(example.slug, spec.title, (Page("worksheet.md", "Worksheet", note),
+                                                   Page("answers.md", "Answer key", note)))
     pages = (Page("worksheet.md", "Worksheet", markdown(ws, key=False)),
              Page("answers.md", "Answer key", markdown(ws, key=True)))
     lines = check_text(pages[1].markdown, f"{example.slug}/answers.md")

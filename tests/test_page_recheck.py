@@ -174,5 +174,9 @@ def test_a_derivative_near_a_pole_rechecks() -> None:
            "loss": "bce", "learning_rate": "0.1", "data": {"train": [{"x": ["1"], "y": ["0"]}]}}
     trace = engine.run(parse(doc))
     assert check.check(trace).ok
-    report = rendered_lines(trace, "steep", worksheets=False)  # (2 decimals round ŷ onto 1: no worksheet)
+    report = rendered_lines(trace, "steep")
     assert not report.failures and len(report.lines) >= lower_bound(trace)
+    # its worksheet rounds ŷ to two decimals, onto 1, where bce is undefined: the page says so
+    example = Example(Path("steep.yaml"), "steep", trace, check.check(trace, fd_steps=0))
+    sheet = worksheet_pages.site_pages(example).pages[0].markdown
+    assert "This example has no worksheet" in sheet and "bce is undefined" in sheet

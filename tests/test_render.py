@@ -252,7 +252,8 @@ def test_latex_text_escaping():
 def test_markdown_and_xml_escaping():
     assert escape_md("*a* _b_ [c](d) `e` $f$ | <g>") == (
         "&#42;a&#42; &#95;b&#95; &#91;c&#93;&#40;d&#41; &#96;e&#96; &#36;f&#36; &#124; &lt;g&gt;")
-    assert escape_xml("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+    assert escape_xml("<a href='x'>&</a>") == "&lt;a href&#61;&#39;x&#39;&gt;&amp;&lt;/a&gt;"
+    assert "\\" not in escape_xml("\\href{x} $y$") and "$" not in escape_xml("$y$")
 
 
 # -- the rules table (sympy) ---------------------------------------------------------------------

@@ -164,6 +164,16 @@ def test_a_broken_spec_shows_its_error_and_the_server_stays_up(project: Path, se
     assert "Traceback" not in server.log()
     assert field.search(server.get("examples/") or "")  # the list of examples says so too
 
+    # a number that once took minutes to read, and a second spec giving the same pages: both
+    # are errors on the page (and in the log) within a rebuild, and the server keeps answering
+    spec_file.write_text(good.replace("learning_rate: 0.01", "learning_rate: 1.0e-999999999"), encoding="utf-8")
+    server.wait_for(forward, lambda p: "learning_rate: number too small" in p, REBUILD_S)
+    twin = project / "examples" / "Candy_Bar.yml"
+    twin.write_text(good, encoding="utf-8")
+    server.wait_for("examples/candy-bar/", lambda p: "gives the same page folder" in p, REBUILD_S)
+    twin.unlink()
+    assert "Traceback" not in server.log()
+
     spec_file.write_text(good, encoding="utf-8")
     page = server.wait_for(forward, lambda p: "This spec has an error" not in p, REBUILD_S)
     assert numbers_before in numbers(page)

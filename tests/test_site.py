@@ -106,7 +106,7 @@ def test_hand_written_pages_are_in_the_nav(site: Path) -> None:
 
 
 WS_LINE = re.compile(r'<div class="ws-line">\s*<p><span class="ws-no">(\d+)</span></p>\s*'
-                     r'<div class="arithmatex">(.*?)</div>', re.S)
+                     r'<div class="arithmatex"[^>]*>(.*?)</div>', re.S)
 BOX_SIZE = re.compile(r"\\(?:rule|hspace)(?:\[[^\]]*\])?(?:\{[^}]*\})+")  # the answer box's own dimensions
 INDEX = re.compile(r"[_^](?:\{[^{}]*\}|\d)")  # sub- and superscripts: W^{[1]}_{11}
 

@@ -280,7 +280,9 @@ def test_exact_numbers_that_outgrow_the_bound_are_refused(tmp_path: Path) -> Non
     assert fits == int(found.group(1)) - 1 >= 1
     good = tmp_path / "good.yaml"
     good.write_text(GROWING.replace("batch_size: 1}", f"batch_size: 1, exact_steps: {fits}}}"))
-    assert handcalc("run", str(good), timeout=30).returncode == 0
+    ran = handcalc("run", str(good), timeout=30)  # the exact steps run; the float64 ones may diverge
+    diverged = re.match(r"handcalc: step (\d+): training diverged in float64", message_of(ran.stderr) or "")
+    assert ran.returncode == 0 or (ran.returncode == 2 and diverged and int(diverged.group(1)) > fits), ran.stderr
 
 
 def test_missing_file(tmp_path: Path) -> None:
