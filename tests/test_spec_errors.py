@@ -356,6 +356,8 @@ def _generate_with_units(first: int, last: int) -> Callable[[dict[str, Any]], No
 
 # (id, change, field the message must name, the key part of the message)
 BRANCHES = [
+    ("yaml-constructor-error", GOOD.replace("learning_rate: 0.1", "learning_rate: !!int abc"), r"\S*/bad\.yaml",
+     "not valid YAML: ValueError: "),
     ("title-a-number", _set("title", 5), "title", "expected text, got a number"),
     ("description-a-list", _set("description", ["a"]), "description", "expected text, got a list of 1"),
     ("source-a-mapping", _set("source", {"a": 1}), "source", "expected text, got a mapping"),
