@@ -9,6 +9,8 @@ Conventions (row orientation, one sample ``s`` of a batch of ``n``):
   ``∂L_s/∂a^{[l−1]} = δ^{[l]} (W^{[l]})^T``
 * gradients: ``∂L/∂W^{[l]} = (1/n) Σ_s (a_s^{[l−1]})^T δ_s^{[l]}``,  ``∂L/∂b^{[l]} = (1/n) Σ_s δ_s^{[l]}``
 * update:    ``W ← W − η ∂L/∂W``,  ``b ← b − η ∂L/∂b`` (plain SGD, no momentum)
+* after:     the same samples forward again with the new parameters, their loss, and
+  the change ``L_new − L`` (:class:`handcalc.trace.After`)
 
 With ``display.rounding: hand`` every recorded value is rounded to
 ``display.decimals`` (halves away from zero) before it is used again.
@@ -28,6 +30,7 @@ from .numbers import ONE, ZERO, Num, round_half_away
 from .spec import Spec
 from .trace import (
     Affine,
+    After,
     Applied,
     BackwardLayer,
     ForwardLayer,
@@ -146,13 +149,13 @@ def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: t
     fwd = forward(spec, params, xs, r)
     loss = LOSSES[spec.loss]
     n_out = spec.layers[-1].units
+    outside = _outside(spec, fwd)
+    if outside:
+        s, j, p = outside
+        raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {float(p):.6g}, "
+                        f"where {spec.loss} is undefined (it needs ŷ in {loss.domain}); "
+                        "use more display.decimals or smaller weights")
     yhats = [tuple(rec.value for rec in a) for a in fwd[-1].a]
-    for s, yhat in enumerate(yhats):
-        for j, p in enumerate(yhat):
-            if not in_domain(loss, p):
-                raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {float(p):.6g}, "
-                                f"where {spec.loss} is undefined (it needs ŷ in {loss.domain}); "
-                                "use more display.decimals or smaller weights")
     losses = tuple(r.applied("loss:" + spec.loss, ys[s] + yhats[s]) for s in range(len(batch)))
     batch_loss = r.mean([rec.value for rec in losses])
     scale = Num(Fraction(1, len(batch)))
@@ -197,8 +200,31 @@ def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: t
         updates.append(UpdateLayer(l, W, b))
         new_params.append(Params(tuple(tuple(u.value for u in row) for row in W),
                                  p.b if b is None else tuple(u.value for u in b)))
-    rec = Step(number, epoch, batch, fwd, losses, batch_loss, tuple(backward), tuple(updates))
-    return rec, tuple(new_params)
+    new_params = tuple(new_params)
+    rec = Step(number, epoch, batch, fwd, losses, batch_loss, tuple(backward), tuple(updates),
+               _after(spec, new_params, xs, ys, batch_loss, r))
+    return rec, new_params
+
+
+def _outside(spec: Spec, fwd: Sequence[ForwardLayer]) -> tuple[int, int, Num] | None:
+    """(sample, output, ŷ) of the first prediction outside the loss's domain, if any."""
+    loss = LOSSES[spec.loss]
+    for s, a in enumerate(fwd[-1].a):
+        for j, rec in enumerate(a):
+            if not in_domain(loss, rec.value):
+                return s, j, rec.value
+    return None
+
+
+def _after(spec: Spec, params: Sequence[Params], xs: Sequence[tuple[Num, ...]], ys: Sequence[tuple[Num, ...]],
+           before: Mean, r: Rounder) -> After | None:
+    """The samples of a step forward again with the updated parameters, and the new loss."""
+    fwd = forward(spec, params, xs, r)
+    if _outside(spec, fwd):
+        return None
+    losses = tuple(r.applied("loss:" + spec.loss, y + tuple(rec.value for rec in a)) for y, a in zip(ys, fwd[-1].a))
+    loss = r.mean([rec.value for rec in losses])
+    return After(fwd, losses, loss, r.affine([(loss.value, ONE), (before.value, -ONE)]))
 
 
 def classify(spec: Spec, yhat: Sequence[Num]) -> int | None:

@@ -58,6 +58,12 @@ def to_dict(trace: Trace) -> dict[str, Any]:
                 "W": mat(u.W, nt),
                 "b": None if u.b is None else vec(u.b),
             } for u in s.update],
+            "after": None if s.after is None else {
+                "forward": _forward(s.after.forward),
+                "sample_losses": vec(s.after.losses),
+                "loss": num(s.after.loss.value),
+                "change": num(s.after.change.value),
+            },
         })
     return {
         "title": spec.title,
@@ -66,6 +72,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         "decimals": spec.display.decimals,
         "sizes": list(spec.sizes),
         "exact_steps": len(trace.steps),
+        "worked_step": spec.training.worked_step,
         "float_steps": trace.float_steps,
         "initial": {"layers": _params(trace.initial, nt)},
         "steps": steps,

@@ -89,9 +89,16 @@ ACTIVATIONS: dict[str, Activation] = {
 
 @dataclass(frozen=True)
 class Loss:
+    """A loss and how the pages speak of it: ``title`` names it in words, ``kind`` is
+    ``regression`` (a distance between y and ŷ), ``classification`` (ŷ are probabilities)
+    or ``toy`` (for the mechanics only), and ``about`` says in one sentence what it does."""
+
     name: str
     value: Callable[[Sequence[Num], Sequence[Num]], Num]  # (y, ŷ) → L of one sample
     derivative: Callable[[Num, Num, int], Num]  # (y_j, ŷ_j, n outputs) → ∂L/∂ŷ_j
+    title: str
+    kind: str  # "regression" | "classification" | "toy"
+    about: str
     #: the prediction must lie strictly inside (0, 1) (bce) or above 0 (cce)
     domain: str = ""
 
@@ -123,25 +130,49 @@ HALF = Num(Fraction(1, 2))
 
 LOSSES: dict[str, Loss] = {
     "difference": Loss(
-        "difference", lambda y, p: _total([a - b for a, b in zip(y, p)]), lambda y, p, n: -ONE
+        "difference", lambda y, p: _total([a - b for a, b in zip(y, p)]), lambda y, p, n: -ONE,
+        "difference", "toy",
+        "It is not a distance: minimising y − ŷ means making ŷ as large as possible, whatever the target, "
+        "so it has no minimum, and gradient descent on it simply pushes ŷ up.",
     ),
     "mse": Loss(
         "mse",
         lambda y, p: _total([(a - b) * (a - b) for a, b in zip(y, p)]) / len(y),
         lambda y, p, n: Num(Fraction(-2, n)) * (y - p),
+        "mean squared error", "regression",
+        "It is the mean of the squared differences between target and prediction: 0 for a perfect prediction, "
+        "and large errors count much more than small ones.",
     ),
     "half_sse": Loss(
         "half_sse",
         lambda y, p: HALF * _total([(a - b) * (a - b) for a, b in zip(y, p)]),
         lambda y, p, n: p - y,
+        "half the sum of squared errors", "regression",
+        "It is half the sum of the squared differences between target and prediction: 0 for a perfect "
+        "prediction, and the ½ cancels the 2 of the derivative.",
     ),
     "mae": Loss(
         "mae",
         lambda y, p: _total([abs(a - b) for a, b in zip(y, p)]) / len(y),
         lambda y, p, n: Num(Fraction(-(y - p).sign(), n)),
+        "mean absolute error", "regression",
+        "It is the mean of the distances between target and prediction: 0 for a perfect prediction, and every "
+        "error counts in proportion to its size.",
     ),
-    "bce": Loss("bce", _bce, lambda y, p, n: (p - y) / (p * (ONE - p)), domain="(0, 1)"),
-    "cce": Loss("cce", _cce, lambda y, p, n: ZERO if y == 0 else -y / p, domain="(0, ∞)"),
+    "bce": Loss(
+        "bce", _bce, lambda y, p, n: (p - y) / (p * (ONE - p)),
+        "binary cross-entropy", "classification",
+        "It reads ŷ as the probability of “yes”: near 0 when that probability matches the target and "
+        "grows without bound as the network becomes sure of the wrong answer.",
+        domain="(0, 1)",
+    ),
+    "cce": Loss(
+        "cce", _cce, lambda y, p, n: ZERO if y == 0 else -y / p,
+        "categorical cross-entropy", "classification",
+        "It reads ŷ as probabilities of the classes: for a one-hot target it is minus the logarithm of the "
+        "probability given to the right class, 0 when that probability is 1.",
+        domain="(0, ∞)",
+    ),
 }
 
 

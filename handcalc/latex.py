@@ -657,14 +657,26 @@ def activation_rule(name: str) -> str:
     return rf"{f}(z) = {sympy_latex(value)}, \qquad {f}'(z) = {sympy_latex(deriv)}"
 
 
+def loss_formula(name: str, outputs: int, y: str, hat: str) -> str:
+    """The right-hand side of ``L`` for one sample; ``y`` and ``hat`` are the LaTeX of one
+    output's target and prediction (with the index ``j`` when there are several outputs)."""
+    ys, hs = sympy.symbols("target prediction")
+    term = HousePrinter({ys: y, hs: hat}).doprint(loss_rules(name, ys, hs)[0])
+    if outputs == 1:
+        return term
+    pre = rf"\frac{{1}}{{{outputs}}}" if name in ("mse", "mae") else ""
+    return rf"{pre}\sum_{{j=1}}^{{{outputs}}} \Bigl({term}\Bigr)"
+
+
 def loss_rule(name: str, outputs: int) -> str:
     """``L(y, ŷ)`` of one sample and ``∂L/∂ŷ_j``."""
     if outputs == 1:
-        value, deriv = loss_rules(name)
-        return rf"L = {sympy_latex(value)}, \qquad \frac{{\partial L}}{{\partial \hat{{y}}}} = {sympy_latex(deriv)}"
-    value, deriv = loss_rules(name, _yj, _hj)
+        deriv = loss_rules(name)[1]
+        return (rf"L = {loss_formula(name, 1, 'y', _NAMES[_h])}, \qquad "
+                rf"\frac{{\partial L}}{{\partial \hat{{y}}}} = {sympy_latex(deriv)}")
+    deriv = loss_rules(name, _yj, _hj)[1]
     mean = name in ("mse", "mae")
     pre = rf"\frac{{1}}{{{outputs}}}" if mean else ""
-    return (rf"L = {pre}\sum_{{j=1}}^{{{outputs}}} \Bigl({sympy_latex(value)}\Bigr), \qquad "
+    return (rf"L = {loss_formula(name, outputs, 'y_j', _NAMES[_hj])}, \qquad "
             rf"\frac{{\partial L}}{{\partial \hat{{y}}_j}} = {pre}{'(' if mean else ''}{sympy_latex(deriv)}"
             rf"{')' if mean else ''}")

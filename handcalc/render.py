@@ -16,7 +16,7 @@ from :mod:`handcalc.latex`, every number from :func:`handcalc.display.show`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 import jinja2
@@ -26,13 +26,14 @@ from .check import Report
 from .diagram import network_svg
 from .display import joint, show
 from .escape import escape_md
+from .functions import LOSSES
 from .latex import Style, bmatrix
 from .numbers import Num
 from .pagecheck import PageCheck, check_pages
 from .pages import Asset, Page, Rendered
 from .plot import loss_svg
-from .spec import Spec
-from .trace import BackwardLayer, ForwardLayer, Record, Step, Trace
+from .spec import LayerSpec, Spec
+from .trace import After, Applied, BackwardLayer, ForwardLayer, Record, Step, Trace
 
 DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
 DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big
@@ -76,8 +77,10 @@ def fold(title: str, body: str, kind: str = "example") -> str:
     return f'??? {kind} "{title}"\n\n{inner}\n'
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join(" ---: " for _ in header) + "|"]
+def table(header: Sequence[str], rows: Sequence[Sequence[str]], words: int = 0) -> str:
+    """A Markdown table, numbers aligned right; the first ``words`` columns hold words, aligned left."""
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "|".join(" :--- " if k < words else " ---: " for k in range(len(header))) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(out)
 
@@ -176,34 +179,60 @@ def samples_shown(n: int) -> list[int]:
 # forward
 
 
+def layer_names(f: ForwardLayer, s: int, style: Style, new: bool = False) -> tuple[str, str, str, str]:
+    """The symbols of one layer for sample ``s``: input, ``z``, ``a`` and the symbolic weighted sum;
+    ``new`` marks them as computed with the updated parameters."""
+    l, mark = f.layer, (r"_{\text{new}}" if new else "")
+    tag = f"({s + 1})" if style.batch > 1 else ""
+    prev = (f"x^{{{tag}}}" if tag else "x") if l == 1 else f"a^{{[{l - 1}]{tag}}}{mark}"
+    zname, aname = f"z^{{[{l}]{tag}}}{mark}", f"a^{{[{l}]{tag}}}{mark}"
+    w, bias = f"W^{{[{l}]}}{mark}", ("" if f.b is None else f" + b^{{[{l}]}}{mark}")
+    symbolic = f"{prev}\\, {w}{bias}" if style.notation == "row" else f"{w} {prev}{bias}"
+    return prev, zname, aname, symbolic
+
+
+def product_rows(f: ForwardLayer, s: int, style: Style, zname: str, symbolic: str) -> list[str]:
+    """``z = a W + b`` of a small layer as rows of an ``aligned`` block: symbols, numbers, result."""
+    st = style
+    zs, _ = latex.record_values(f.z[s], st)
+    p, subst_rel, final = joint(f.z[s], st.decimals)
+    x_txt = [latex.number(x, p) for x in f.inputs[s]]
+    w_txt = latex.oriented([[latex.number(w, p) for w in r] for r in f.W], st)
+    b_txt = ("" if f.b is None else " " + latex.addend(f.b[0], p) if len(f.b) == 1
+             else " + " + vec_tex([latex.number(x, p) for x in f.b], st))
+    subst = (f"{vec_tex(x_txt, st)} {bmatrix(w_txt)}" if st.notation == "row"
+             else f"{bmatrix(w_txt)} {vec_tex(x_txt, st)}") + b_txt
+    return [f"{zname} &= {symbolic}", f"&{latex.tex_relation(subst_rel)} {subst}",
+            f"&{latex.tex_relation(final)} {vec_tex(zs, st)}"]
+
+
+def relu_note(lay: LayerSpec, a: Sequence[Applied], l: int, st: Style, s: int) -> str:
+    """What (leaky) ReLU did to the layer's entries, in the singular or the plural."""
+    act = ACT_TITLES[lay.activation]
+    dead = [j for j, r in enumerate(a) if r.args[0] <= 0]
+    if not dead:
+        return (f"Every entry is positive, so {act} passes all of them through unchanged." if len(a) > 1
+                else f"The entry is positive, so {act} passes it through unchanged.")
+    units = ", ".join(f"${latex.unit_sym('z', l, j, st, s)}$" for j in dead)
+    them = "them" if len(dead) > 1 else "it"
+    what = f"sets {them} to 0" if lay.activation == "relu" else f"scales {them} by its slope"
+    return f"Not positive: {units}; {act} {what}."
+
+
 def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
     """One layer of the forward pass for sample ``s``: matrix form, each dot product, activation."""
     st, l = c.style, f.layer
     lay = c.spec.layers[l - 1]
-    prev = "x" if l == 1 else f"a^{{[{l - 1}]}}"
-    if st.batch > 1:
-        prev = f"x^{{({s + 1})}}" if l == 1 else f"a^{{[{l - 1}]({s + 1})}}"
-    zname = f"z^{{[{l}]}}" if st.batch == 1 else f"z^{{[{l}]({s + 1})}}"
-    aname = f"a^{{[{l}]}}" if st.batch == 1 else f"a^{{[{l}]({s + 1})}}"
-    bias = "" if f.b is None else f" + b^{{[{l}]}}"
-    symbolic = f"{prev}\\, W^{{[{l}]}}{bias}" if st.notation == "row" else f"W^{{[{l}]}} {prev}{bias}"
+    prev, zname, aname, symbolic = layer_names(f, s, st)
     zs, z_approx = latex.record_values(f.z[s], st)
     out = []
     if _small(f):
-        p, subst_rel, final = joint(f.z[s], st.decimals)
-        x_txt = [latex.number(x, p) for x in f.inputs[s]]
-        w_txt = latex.oriented([[latex.number(w, p) for w in r] for r in f.W], st)
-        b_txt = ("" if f.b is None else " " + latex.addend(f.b[0], p) if len(f.b) == 1
-                 else " + " + vec_tex([latex.number(x, p) for x in f.b], st))
-        subst = (f"{vec_tex(x_txt, st)} {bmatrix(w_txt)}" if st.notation == "row"
-                 else f"{bmatrix(w_txt)} {vec_tex(x_txt, st)}") + b_txt
-        out.append(math(latex.aligned([f"{zname} &= {symbolic}", f"&{latex.tex_relation(subst_rel)} {subst}",
-                                       f"&{latex.tex_relation(final)} {vec_tex(zs, st)}"])))
+        out.append(math(latex.aligned(product_rows(f, s, st, zname, symbolic))))
     else:
         xs, x_approx = latex.values(list(f.inputs[s]), st)
         out.append(f"The layer's input ({'sample 1 of the batch' if st.batch > 1 else 'one sample'}):")
         out.append(matrix_eq(prev, latex.vector(xs, st), x_approx))
-        out.append("Its weights and biases:")
+        out.append("Its weights and biases:" if f.b is not None else "Its weights:")
         out.append(params_block(l, f.W, f.b, st))
         out.append(f"so ${zname} = {symbolic}$ comes out as")
         out.append(matrix_eq(zname, latex.vector(zs, st), z_approx))
@@ -211,23 +240,20 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
                + (" plus the unit's bias:" if f.b is not None else ":"))
     zeqs = [latex.forward_z(r, l, j, st, s) for j, r in enumerate(f.z[s])]
     out.append(expansions(zeqs, "entries of " + f"${zname}$", _small(f)))
+    last = " = \\hat{y}" if l == c.layers and st.batch == 1 else ""
+    if lay.activation == "linear":  # a = z: nothing new to write
+        out.append(f"The activation is the identity, so ${aname}{last} = {zname}$.")
+        return "\n\n".join(out)
     name = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "the sigmoid σ", "tanh": "tanh",
-            "linear": "the identity", "softmax": "softmax"}[lay.activation]
+            "softmax": "softmax"}[lay.activation]
     a_txt, a_approx = latex.record_values(f.a[s], st)
     rel = r"\approx" if a_approx else "="
-    last = " = \\hat{y}" if l == c.layers and st.batch == 1 else ""
     out.append(f"Then the activation, {name}:")
     out.append(math(f"{aname}{last} = {latex.ACT_NAMES[lay.activation]}({zname}) {rel} {vec_tex(a_txt, st)}"))
     aeqs = [latex.forward_a(r, l, j, st, s) for j, r in enumerate(f.a[s])]
     out.append(expansions(aeqs, "activations", _small(f)))
     if lay.activation in ("relu", "leaky_relu"):
-        dead = [j for j, r in enumerate(f.a[s]) if r.args[0] <= 0]
-        if dead:
-            units = ", ".join(f"${latex.unit_sym('z', l, j, st, s)}$" for j in dead)
-            what = "sets them to 0" if lay.activation == "relu" else "scales them by its slope"
-            out.append(f"Not positive: {units}; {'ReLU' if lay.activation == 'relu' else 'leaky ReLU'} {what}.")
-        else:
-            out.append("Every entry is positive, so ReLU passes all of them through unchanged.")
+        out.append(relu_note(lay, f.a[s], l, st, s))
     return "\n\n".join(out)
 
 
@@ -280,7 +306,169 @@ def loss_page(c: Ctx, step: Step) -> dict:
         header = ["sample", "row"] + [f"y{j + 1}" for j in range(len(c.spec.outputs))] + \
                  [f"ŷ{j + 1}" for j in range(len(c.spec.outputs))] + ["L"]
         parts.append(fold(f"y, ŷ and the loss of all {len(rows)} samples", table(header, rows), "note"))
-    return {"body": "\n\n".join(parts), "value": show(step.loss.value, st.decimals, step.loss.rounded)}
+    return {"body": "\n\n".join(parts), "value": show(step.loss.value, st.decimals, step.loss.rounded),
+            "loss": LOSSES[c.spec.loss], "moved": moved(c, step), "change": change_words(step, st)}
+
+
+# ---------------------------------------------------------------------------
+# before and after the update
+
+
+def word(x: Num, style: Style, rounded: bool = False) -> str:
+    """A number inside a sentence: as on the pages, with a proper minus sign."""
+    return show(x, style.decimals, rounded).text.replace("-", "−")
+
+
+def change_words(step: Step, style: Style) -> str:
+    """``the loss falls from 0.2984 to 0.2910, by 0.0074`` (empty without an after record)."""
+    a = step.after
+    if a is None:
+        return ""
+    old, new = word(step.loss.value, style, step.loss.rounded), word(a.loss.value, style, a.loss.rounded)
+    by = show(a.change.value, style.decimals, a.change.rounded)
+    if a.change.value == 0:
+        return f"the loss stays at {old}"
+    if by.value == 0:
+        return f"the loss barely changes ({old} before, {new} after)"
+    verb = "falls" if a.change.value < 0 else "rises"
+    return f"the loss {verb} from {old} to {new}, by {by.text.lstrip('-')}"
+
+
+def moved(c: Ctx, step: Step) -> str:
+    """``the prediction ŷ moves from 12 to 23.5177, away from the target 1.55`` (one sample, one output)."""
+    a, st = step.after, c.style
+    if a is None or len(step.batch) != 1 or len(c.spec.outputs) != 1:
+        return ""
+    y = Num(c.spec.train[step.batch[0]].y[0])
+    old, new = step.forward[-1].a[0][0], a.forward[-1].a[0][0]
+    if new.value == old.value:
+        return f"the prediction $\\hat{{y}}$ stays at {word(old.value, st, old.rounded)}"
+    way = "toward" if abs(new.value - y) < abs(old.value - y) else "away from"
+    return (f"the prediction $\\hat{{y}}$ moves from {word(old.value, st, old.rounded)} to "
+            f"{word(new.value, st, new.rounded)}, {way} the target {word(y, st)}")
+
+
+def _new_hat(c: Ctx, s: int, j: str = "") -> str:
+    """``ŷ_new`` of sample ``s`` (``j``: an output index such as ``,j``)."""
+    tag = f"^{{({s + 1})}}" if c.style.batch > 1 else ""
+    return rf"\hat{{y}}{tag}_{{\text{{new}}{j}}}"
+
+
+def _new_symbols(c: Ctx, s: int) -> tuple[str, str]:
+    """The target and the new prediction of one output (index ``j`` when there are several)."""
+    tag = f"^{{({s + 1})}}" if c.style.batch > 1 else ""
+    j = "j" if len(c.spec.outputs) > 1 else ""
+    return f"y{tag}" + (f"_{j}" if j else ""), _new_hat(c, s, f",{j}" if j else "")
+
+
+def after_forward(c: Ctx, a: After, s: int) -> str:
+    """Sample ``s`` forward with the updated parameters, layer by layer in matrix form."""
+    st, out = c.style, []
+    for f in a.forward:
+        lay = c.spec.layers[f.layer - 1]
+        _, zname, aname, symbolic = layer_names(f, s, st, new=True)
+        if f.layer == c.layers:
+            aname += " = " + _new_hat(c, s)
+        rhs = zname if lay.activation == "linear" else f"{latex.ACT_NAMES[lay.activation]}({zname})"
+        a_txt, a_approx = latex.record_values(f.a[s], st)
+        if _small(f):
+            rel = r"\approx" if a_approx else "="
+            out.append(math(latex.aligned(product_rows(f, s, st, zname, symbolic)
+                                          + [f"{aname} &= {rhs} {rel} {vec_tex(a_txt, st)}"])))
+        else:
+            zs, z_approx = latex.record_values(f.z[s], st)
+            out.append(matrix_eq(f"{zname} = {symbolic}", latex.vector(zs, st), z_approx))
+            out.append(matrix_eq(f"{aname} = {rhs}", latex.vector(a_txt, st), a_approx))
+    return "\n\n".join(out)
+
+
+def change_eq(step: Step, style: Style) -> latex.Equation:
+    """``ΔL = L_new − L`` with the numbers of the step."""
+    a = step.after
+    lay = latex.places_of(a.change, style)  # the change's terms are the two losses themselves
+    return latex.Equation(lhs=r"\Delta L", formula=(r"L_{\text{new}} - L",),
+                          numbers=(f"{latex.number(a.loss.value, lay)} - {latex.factor(step.loss.value, lay)}",),
+                          result=lay.result.text, relation=latex.tex_relation(lay.final),
+                          subst=latex.tex_relation(lay.subst))
+
+
+def after_loss(c: Ctx, step: Step) -> str:
+    """The new loss of each shown sample, the batch mean and the change."""
+    a, st = step.after, c.style
+    n = len(a.losses)
+    eqs = []
+    for s in samples_shown(n):
+        y, hat = _new_symbols(c, s)
+        lhs = r"L_{\text{new}}" if n == 1 else rf"L^{{({s + 1})}}_{{\text{{new}}}}"
+        eqs.append(replace(latex.sample_loss(a.losses[s], st, s), lhs=lhs,
+                           formula=(latex.loss_formula(c.spec.loss, len(c.spec.outputs), y, hat),)))
+    if n > 1:
+        eqs.append(latex.mean(a.loss, r"L_{\text{new}}", [rf"L^{{({k + 1})}}_{{\text{{new}}}}" for k in range(n)],
+                              st, keep=SUM_KEEP))
+    eqs.append(change_eq(step, st))
+    return aligned_block(eqs)
+
+
+def before_after_table(c: Ctx, step: Step) -> str:
+    """Prediction and loss before and after the update, side by side (all samples folded for a big batch)."""
+    a, st = step.after, c.style
+    n, outs = len(step.batch), len(c.spec.outputs)
+    head = ["", "before the update", "after the update"]
+    rows = []
+    for s in samples_shown(n):
+        tag = f", sample {s + 1}" if n > 1 else ""
+        y = c.spec.train[step.batch[s]].y
+        for j in range(outs):
+            sub = f"_{{{j + 1}}}" if outs > 1 else ""
+            rows.append([f"prediction $\\hat{{y}}{sub}$ (target {word(Num(y[j]), st)}{tag})",
+                         rec_cell(step.forward[-1].a[s][j], st), rec_cell(a.forward[-1].a[s][j], st)])
+        if n > 1:
+            rows.append([f"loss $L^{{({s + 1})}}$", rec_cell(step.losses[s], st), rec_cell(a.losses[s], st)])
+    rows.append(["loss $L$" + (" (mean over the batch)" if n > 1 else ""), rec_cell(step.loss, st),
+                 rec_cell(a.loss, st)])
+    out = table(head, rows, words=1)
+    if n > DETAIL_SAMPLES:
+        every = [[str(s + 1), str(i + 1),
+                  ", ".join(rec_cell(r, st) for r in step.forward[-1].a[s]),
+                  ", ".join(rec_cell(r, st) for r in a.forward[-1].a[s]),
+                  rec_cell(step.losses[s], st), rec_cell(a.losses[s], st)] for s, i in enumerate(step.batch)]
+        out += "\n\n" + fold(f"ŷ and the loss of all {n} samples, before and after", table(
+            ["sample", "row", "ŷ before", "ŷ after", "L before", "L after"], every), "note")
+    return out
+
+
+def after_summary(c: Ctx, step: Step) -> str:
+    """One or two sentences: how the loss changed and, for one prediction, where ŷ went."""
+    loss, change, went = LOSSES[c.spec.loss], change_words(step, c.style), moved(c, step)
+    if step.after is None:
+        return (f"With the new parameters a prediction leaves the range where {loss.title} is defined "
+                f"({loss.domain}), so there is no loss after the update to compare.")
+    text = change[0].upper() + change[1:] + "."
+    if loss.kind == "toy":
+        return text + (f" But {went}: with this toy loss a lower $L$ only means a larger $\\hat{{y}}$."
+                       if went else " With this toy loss a lower $L$ only means larger predictions.")
+    return text + (f" {went[0].upper()}{went[1:]}." if went else "")
+
+
+def before_after(c: Ctx, step: Step) -> str:
+    """The update page's last section: the same samples forward again with the new parameters."""
+    a, n = step.after, len(step.batch)
+    if a is None:
+        return after_summary(c, step)
+    rows = ", ".join(str(i + 1) for i in step.batch[:6]) + (" …" if n > 6 else "")
+    who = (f"the same sample (training row {rows}) goes" if n == 1 else
+           f"the same {n} samples (training rows {rows}) go")
+    out = [f"To see what the step did, {who} forward again, now with the new weights and biases"
+           + (":" if n <= DETAIL_SAMPLES else "; sample 1 is shown in full:")]
+    for s in samples_shown(n):
+        if n > 1:
+            out.append(f"#### Sample {s + 1} (training row {step.batch[s] + 1})")
+        out.append(after_forward(c, a, s))
+    out.append("The new loss, and how much it changed:")
+    out.append(after_loss(c, step))
+    out.append(before_after_table(c, step))
+    out.append(after_summary(c, step))
+    return "\n\n".join(out)
 
 
 # ---------------------------------------------------------------------------
@@ -394,19 +582,25 @@ def update_page(c: Ctx, step: Step) -> dict:
             else:
                 parts.append(matrix_eq(rf"b^{{[{l}]}}_{{\text{{new}}}}", latex.vector(b_txt, st), b_approx))
         sections.append({"title": f"Layer {l}", "body": "\n\n".join(parts)})
-    return {"sections": sections, "eta": show(Num(c.spec.learning_rate), st.decimals).text}
+    return {"sections": sections, "eta": show(Num(c.spec.learning_rate), st.decimals).text,
+            "after": before_after(c, step)}
 
 
 # ---------------------------------------------------------------------------
 # training and check
 
 
-def training_page(c: Ctx) -> dict:
+def one_step(trace: Trace) -> bool:
+    """The whole training is a single exact update: a loss curve would be one point."""
+    return len(trace.steps) == 1 and trace.float_steps == 0
+
+
+def training_page(c: Ctx, worked: Step) -> dict:
     st, tr = c.style, c.trace
     steps = [[str(s.number), str(s.epoch),
               ", ".join(str(i + 1) for i in s.batch[:6]) + (" …" if len(s.batch) > 6 else ""),
-              rec_cell(s.loss, st)] for s in tr.steps]
-    step_table = table(["step", "epoch", "training rows", "loss L"], steps)
+              rec_cell(s.loss, st), "" if s.after is None else rec_cell(s.after.loss, st)] for s in tr.steps]
+    step_table = table(["step", "epoch", "training rows", "loss L", "L after the update"], steps)
     epochs = [[str(e + 1), cell(v, st)] for e, v in enumerate(tr.epoch_loss)]
     epoch_table = table(["epoch", "mean loss"], epochs)
     if len(epochs) > TABLE_FOLD:
@@ -427,8 +621,14 @@ def training_page(c: Ctx) -> dict:
         judged = sum(1 for p in tr.predictions if p.correct is not None)
         right = sum(1 for p in tr.predictions if p.correct)
         acc = f"{right} of {judged}"
+    single = one_step(tr)
+    before_after_ = ""
+    if single:  # the table and the summary of the update page stand in for a one-point loss curve
+        before_after_ = "\n\n".join(([before_after_table(c, worked)] if worked.after else [])
+                                     + [after_summary(c, worked)])
     return {"steps": step_table, "epochs": epoch_table, "final": final, "predictions": pred_table,
-            "accuracy": acc, "float_steps": tr.float_steps, "exact_steps": len(tr.steps)}
+            "accuracy": acc, "float_steps": tr.float_steps, "exact_steps": len(tr.steps), "one_step": single,
+            "before_after": before_after_}
 
 
 def check_page(c: Ctx, lines: PageCheck) -> dict:
@@ -487,17 +687,41 @@ def overview_page(c: Ctx) -> dict:
         if len(samples) > TABLE_FOLD:
             t = fold(f"{name}: all {len(samples)} rows", t, "note")
         tables.append({"title": name, "count": len(samples), "table": t})
-    hyper = [["loss", spec.loss or "none (forward pass only)"],
+    hyper = [["loss", LOSSES[spec.loss].title if spec.loss else "none (forward pass only)"],
              ["learning rate η", show(Num(spec.learning_rate), 12).text],
              ["epochs", str(spec.training.epochs)], ["batch size", str(spec.training.batch_size)],
              ["shuffle", "yes" if spec.training.shuffle else "no"],
              ["exact steps", str(spec.training.exact_steps)],
+             ["step worked on the pages", str(spec.training.worked_step)],
              ["display", f"{spec.display.decimals} decimals, rounding {spec.display.rounding}"],
              ["notation", st.notation]]
     if not spec.trains:
         hyper = [hyper[0], hyper[-2], hyper[-1]]
     return {"arch": arch_table, "weights": total_w, "biases": total_b, "data": tables,
-            "hyper": table(["setting", "value"], hyper), "sizes": "-".join(map(str, spec.sizes))}
+            "hyper": table(["setting", "value"], hyper), "sizes": "-".join(map(str, spec.sizes)),
+            "symbols": table(["symbol", "meaning"], symbols(c), words=2), "loss_title": hyper[0][1]}
+
+
+def symbols(c: Ctx) -> list[list[str]]:
+    """The rows of the notation table: only the symbols this example's pages use."""
+    spec, trains = c.spec, c.trace.steps != ()
+    biases = any(lay.bias is not None for lay in spec.layers)
+    rows = [["$x = a^{[0]}$", "the input vector"],
+            ["$W^{[l]}$, $b^{[l]}$" if biases else "$W^{[l]}$",
+             "weights and biases of layer $l$" if biases else "weights of layer $l$"],
+            ["$z^{[l]}$", "what layer $l$ computes before its activation"],
+            ["$a^{[l]}$", "the activation (output) of layer $l$"],
+            [f"$\\hat{{y}} = a^{{[{c.layers}]}}$",
+             "the network's prediction; $y$ is the target" if trains else "the network's output"]]
+    if trains:
+        rows += [["$L$", f"the loss ({LOSSES[spec.loss].title})"],
+                 ["$\\delta^{[l]} = \\partial L / \\partial z^{[l]}$", "the error of layer $l$"],
+                 ["$\\eta$", "the learning rate"],
+                 ["$W_{\\text{new}}$, $L_{\\text{new}}$, …", "a quantity after the update"]]
+    if c.style.batch > 1:
+        rows.append(["$a^{[l](s)}$, $L^{(s)}$" if trains else "$x^{(s)}$, $a^{[l](s)}$",
+                     "a quantity of sample $s$ of the batch" if trains else "a quantity of training row $s$"])
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -507,13 +731,14 @@ def overview_page(c: Ctx) -> dict:
 def render_example(trace: Trace, report: Report, slug: str, notation: str | None = None) -> Rendered:
     """All pages and files of one example (``notation`` overrides the spec's ``row``/``column``)."""
     spec = trace.spec
-    first = trace.steps[0] if trace.steps else None
-    batch = len(first.batch) if first else (len(trace.inference[0].z) if trace.inference else 1)
+    worked = trace.steps[spec.training.worked_step - 1] if trace.steps else None
+    batch = len(worked.batch) if worked else (len(trace.inference[0].z) if trace.inference else 1)
     style = Style.of(spec, notation, batch)
     c = Ctx(trace, spec, style, report)
     env = environment()
-    common = {"spec": spec, "style": style, "slug": slug, "layers": len(spec.layers), "trains": first is not None,
-              "batch": batch}
+    common = {"spec": spec, "style": style, "slug": slug, "layers": len(spec.layers), "trains": worked is not None,
+              "batch": batch, "see_also": spec.see_also,
+              "bias": " + b^{[l]}" if any(lay.bias is not None for lay in spec.layers) else ""}
 
     def page(path: str, title: str, **data) -> Page:
         md = env.get_template(path).render(title=title, **common, **data)
@@ -521,13 +746,13 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
 
     diagram = network_svg(spec, trace.initial, style)
     pages = [page("index.md", spec.title, **overview_page(c), diagram=diagram.strip())]
-    if first is not None:
+    if worked is not None:
         pages += [
-            page("forward.md", "Forward pass", **forward_page(c, first.forward, first.batch), step=first),
-            page("loss.md", "Loss", **loss_page(c, first), step=first),
-            page("backward.md", "Backward pass", **backward_page(c, first), step=first),
-            page("update.md", "Update", **update_page(c, first), step=first),
-            page("training.md", "Training", **training_page(c)),
+            page("forward.md", "Forward pass", **forward_page(c, worked.forward, worked.batch), step=worked),
+            page("loss.md", "Loss", **loss_page(c, worked), step=worked),
+            page("backward.md", "Backward pass", **backward_page(c, worked), step=worked),
+            page("update.md", "Update", **update_page(c, worked), step=worked),
+            page("training.md", "Training", **training_page(c, worked), step=worked),
         ]
     elif trace.inference:
         pages.append(page("forward.md", "Forward pass", **forward_page(c, trace.inference,
@@ -535,7 +760,7 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
     lines = check_pages((p.path, p.markdown) for p in pages)
     pages.append(page("check.md", "Check", **check_page(c, lines)))
     assets = [Asset("network.svg", diagram.encode())]
-    if first is not None:
+    if worked is not None and not one_step(trace):
         assets.append(Asset("loss.svg", loss_svg(trace)))
     return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),
                     tuple(str(f) for f in lines.failures))

@@ -32,7 +32,7 @@ import shutil
 import threading
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from . import atomic, engine, resources
@@ -142,6 +142,10 @@ def run_example(path: Path, slug: str) -> Example:
         trace = engine.run(spec)
     except SpecError as exc:
         raise _in_file(path, exc) from None
+    if spec.see_also:  # links only to examples of the same folder: a spec copied alone links nowhere
+        here = {slugify(p.stem) for p in spec_files(path.parent)}
+        spec = replace(spec, see_also=tuple(link for link in spec.see_also if link.example in here))
+        trace = replace(trace, spec=spec)
     return Example(path, slug, trace, check_mod.check(trace))
 
 

@@ -77,6 +77,7 @@ class Training:
     batch_size: int = 1
     shuffle: bool = False
     exact_steps: int = 0  # resolved: how many leading updates run on exact numbers
+    worked_step: int = 1  # the exact step the pages and the worksheet work in full (1-based)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,14 @@ class Display:
 
 
 @dataclass(frozen=True)
+class SeeAlso:
+    """A link from the example's pages to another example of the same folder."""
+
+    example: str  # the other spec's file name without .yaml
+    note: str  # why, e.g. "same network, a real loss"
+
+
+@dataclass(frozen=True)
 class Spec:
     title: str
     notation: str
@@ -110,6 +119,7 @@ class Spec:
     display: Display
     description: str = ""
     source: str = ""
+    see_also: tuple[SeeAlso, ...] = ()
     seed: int = 0  # seed of training.shuffle's order: always init.seed (training has no seed key)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -429,7 +439,7 @@ def names(v: Any, where: str, count: int) -> tuple[str, ...]:
 
 TOP = {
     "title", "notation", "inputs", "outputs", "layers", "loss", "learning_rate", "data",
-    "training", "init", "display", "description", "source",
+    "training", "init", "display", "description", "source", "see_also",
 }
 LAYER = {"units", "activation", "weights", "bias", "trainable_bias", "negative_slope"}
 
@@ -624,12 +634,29 @@ def parse(d: Any) -> Spec:
         title=title, notation=notation, inputs=inputs, outputs=outputs, layers=layers, loss=loss,
         learning_rate=lr, train=train, test=test, training=training, init=init, display=display,
         description=text(d.get("description", ""), "description"),
-        source=text(d.get("source", ""), "source"), seed=seed, raw=d,
+        source=text(d.get("source", ""), "source"), see_also=_see_also(d.get("see_also")), seed=seed, raw=d,
     )
 
 
+def _see_also(d: Any) -> tuple[SeeAlso, ...]:
+    if d is None:
+        return ()
+    if not isinstance(d, list):
+        raise SpecError("see_also", f"expected a list of links, got {_kind(d)}")
+    out = []
+    for i, item in enumerate(d):
+        where = f"see_also[{i}]"
+        item = _keys(item, where, {"example", "note"}, {"example"})
+        name = text(item["example"], f"{where}.example")
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", name):
+            raise SpecError(f"{where}.example", f"expected the name of an example's page folder (its spec file "
+                            f"name without .yaml, in lower-case letters, digits and dashes), got {name!r}")
+        out.append(SeeAlso(name, " ".join(text(item.get("note", ""), f"{where}.note").split())))
+    return tuple(out)
+
+
 def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple[LayerSpec, ...]) -> Training:
-    d = _keys({} if d is None else d, "training", {"epochs", "batch_size", "shuffle", "exact_steps"})
+    d = _keys({} if d is None else d, "training", {"epochs", "batch_size", "shuffle", "exact_steps", "worked_step"})
     epochs = integer(d.get("epochs", 1 if loss else 0), "training.epochs", 0, LIMITS["epochs"])
     if loss and epochs and not train:
         raise SpecError("data.train", f"no samples to train on: with a loss ({loss}) give at least one "
@@ -654,7 +681,14 @@ def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple
         raise SpecError("training.exact_steps", f"{exact:,} exact steps of {bs} samples need about "
                         f"{exact_work:,} exact multiply-adds, over the limit of {LIMITS['exact_work']:,}; "
                         f"set training.exact_steps to at most {fit} (the float64 path does the rest)")
-    return Training(epochs=epochs, batch_size=bs, shuffle=shuffle, exact_steps=exact)
+    worked = 1
+    if "worked_step" in d:
+        worked = integer(d["worked_step"], "training.worked_step", -(2**63), 2**63)  # a whole number
+        if not exact:
+            raise SpecError("training.worked_step", "there is no exact step to work (training.exact_steps is 0)")
+        if not 1 <= worked <= exact:
+            raise SpecError("training.worked_step", f"expected 1 to {exact} (training.exact_steps), got {worked:,}")
+    return Training(epochs=epochs, batch_size=bs, shuffle=shuffle, exact_steps=exact, worked_step=worked)
 
 
 def _forward_work(train: tuple[Sample, ...], test: tuple[Sample, ...], training: Training, loss: str | None,

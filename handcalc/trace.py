@@ -103,6 +103,17 @@ class UpdateLayer:
 
 
 @dataclass(frozen=True)
+class After:
+    """The step's samples run forward again with the updated parameters: the new
+    prediction and loss, and the change of the loss."""
+
+    forward: tuple[ForwardLayer, ...]
+    losses: tuple[Applied, ...]  # per sample
+    loss: Mean
+    change: Affine  # L_new − L as 1·L_new + (−1)·L
+
+
+@dataclass(frozen=True)
 class Step:
     number: int  # 1-based update count
     epoch: int  # 1-based
@@ -112,6 +123,8 @@ class Step:
     loss: Mean
     backward: tuple[BackwardLayer, ...]  # index 0 is layer 1
     update: tuple[UpdateLayer, ...]
+    #: the same samples after the update; None when a new prediction leaves the loss's domain
+    after: After | None = None
 
 
 @dataclass(frozen=True)
@@ -164,6 +177,12 @@ def step_records(s: Step) -> Iterator[tuple[str, Record]]:
             yield from ((f"W[{u.layer}][{i + 1},{j + 1}] new", r) for j, r in enumerate(row))
         for j, r in enumerate(u.b or ()):
             yield f"b[{u.layer}][{j + 1}] new", r
+    if s.after is not None:
+        yield from ((f"after: {where}", r) for where, r in forward_records(s.after.forward))
+        for i, rec in enumerate(s.after.losses):
+            yield f"after: L[sample {i + 1}]", rec
+        yield "after: L", s.after.loss
+        yield "after: L change", s.after.change
 
 
 def forward_records(layers: tuple[ForwardLayer, ...]) -> Iterator[tuple[str, Record]]:

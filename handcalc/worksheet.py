@@ -28,6 +28,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from fractions import Fraction
+from itertools import islice
 from typing import Any
 
 from . import check as check_mod
@@ -36,8 +38,8 @@ from .display import Named, Shown, operands, show
 from .errors import SpecError
 from .functions import ACTIVATIONS
 from .latex import Equation, Style
-from .numbers import Num
-from .spec import Spec, Training, parse
+from .numbers import Num, round_half_away
+from .spec import LayerSpec, Spec, Training, parse
 from .trace import Affine, Applied, BackwardLayer, ForwardLayer, Mean, Record, Step, Trace, Update
 from .variants import variant
 
@@ -116,6 +118,7 @@ class Worksheet:
     parts: tuple[Part, ...]
     trace: Trace
     box_em: float  # width of every answer box
+    worked: int = 1  # the training step worked (training.worked_step)
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -137,9 +140,10 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
             where: str = "spec") -> Spec:
     """The spec of one worksheet: hand rounding (unless overridden), cut down to one step.
 
-    Forward and loss scope use the first sample of the first step; step scope keeps the
-    first batch as the spec has it.  Raises :class:`SpecError` for a scope the spec cannot
-    have (no loss) or a batch too large to work by hand."""
+    Forward and loss scope use the first sample of the worked step (``training.worked_step``);
+    step scope keeps its whole batch.  A later worked step starts from the parameters the
+    updates before it leave, under the worksheet's own rounding.  Raises :class:`SpecError`
+    for a scope the spec cannot have (no loss) or a batch too large to work by hand."""
     if scope not in SCOPES:
         raise SpecError("--scope", f"expected one of {', '.join(SCOPES)}, got {scope!r}")
     if not spec.trains and scope != "forward":
@@ -151,15 +155,37 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
     if not spec.trains:
         _check_lines(spec, scope, 1, where)
         return replace(spec, train=spec.train[:1], test=())
-    _, batch = next(engine.schedule(spec))
+    _, batch = next(islice(engine.schedule(spec), spec.training.worked_step - 1, None))
     if scope == "step" and len(batch) > MAX_BATCH:
         raise SpecError("--scope", f"one step of {where} works a batch of {len(batch)} samples, too many "
                         f"to do by hand (at most {MAX_BATCH}); use --scope forward or loss (first sample only) "
                         "or an example with a smaller training.batch_size")
     keep = batch if scope == "step" else batch[:1]
     _check_lines(spec, scope, len(keep), where)
-    return replace(spec, train=tuple(spec.train[i] for i in keep), test=(),
+    layers = _trained(spec, engine.schedule(spec), spec.training.worked_step - 1)
+    return replace(spec, layers=layers, train=tuple(spec.train[i] for i in keep), test=(),
                    training=Training(epochs=1, batch_size=len(keep), shuffle=False, exact_steps=1))
+
+
+def _trained(spec: Spec, plan: Iterator[tuple[int, tuple[int, ...]]], steps: int) -> tuple[LayerSpec, ...]:
+    """The layers as the next ``steps`` updates of ``plan`` leave them (the spec's own rounding).
+
+    They are given numbers of the worksheet: an exact value stays as it is, an approximate
+    one becomes the number written (:data:`GIVEN_PLACES` decimals)."""
+    if steps == 0:
+        return spec.layers
+    r = engine.Rounder(spec.display.rounding == "hand", spec.display.decimals)
+    params = engine.initial_params(spec)
+    for number in range(1, steps + 1):
+        epoch, batch = next(plan)
+        _, params = engine.step(spec, params, number, epoch, batch, r)
+
+    def given(x: Num) -> Fraction:
+        return x.v if x.exact else round_half_away(x, GIVEN_PLACES)
+
+    return tuple(replace(lay, weights=tuple(tuple(given(w) for w in row) for row in p.W),
+                         bias=None if p.b is None else tuple(given(v) for v in p.b))
+                 for lay, p in zip(spec.layers, params))
 
 
 class TooLarge(SpecError):
@@ -355,7 +381,7 @@ def _nums(xs: Sequence[Num]) -> list[str]:
     return [show(x, GIVEN_PLACES).text for x in xs]
 
 
-def _givens(spec: Spec, trace: Trace, st: Style, scope: str) -> tuple[Given, ...]:
+def _givens(spec: Spec, trace: Trace, st: Style, scope: str, step: int) -> tuple[Given, ...]:
     out = []
     for s, sample in enumerate(spec.train):
         tag = f" (sample {s + 1})" if len(spec.train) > 1 else ""
@@ -376,7 +402,8 @@ def _givens(spec: Spec, trace: Trace, st: Style, scope: str) -> tuple[Given, ...
             blocks += _matrix_blocks(f"b^{{[{l}]}}", latex.vector(_nums(p.b), st))
         act = ACT_TITLES[spec.layers[l - 1].activation]
         units = spec.layers[l - 1].units
-        out.append(Given(f"Layer {l} ({units} unit{'s' if units > 1 else ''}, {act})", blocks))
+        when = f", as training step {step} starts" if step > 1 else ""
+        out.append(Given(f"Layer {l} ({units} unit{'s' if units > 1 else ''}, {act}){when}", blocks))
     if scope == "step":
         out.append(Given("Learning rate", (rf"\eta = {_nums([Num(spec.learning_rate)])[0]}",)))
     return tuple(out)
@@ -398,8 +425,8 @@ def answer_box(width_em: float, answer: str = "", marked: bool = False) -> str:
 
 
 def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: int | None = None,
-          notation: str | None = None) -> Worksheet:
-    """The worksheet of a prepared spec (see :func:`prepare`)."""
+          notation: str | None = None, worked: int = 1) -> Worksheet:
+    """The worksheet of a prepared spec (see :func:`prepare`); ``worked`` is the training step it works."""
     trace = engine.run(spec)
     batch = len(spec.train) if trace.steps else 1
     st = Style.of(spec, notation, batch)
@@ -427,8 +454,8 @@ def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: in
                           (r"\theta_{\text{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",),
                           tuple(_update_group(b, u) for u in step.update)))
     return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
-                     "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope),
-                     tuple(parts), trace, width)
+                     "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope, worked),
+                     tuple(parts), trace, width, worked)
 
 
 def _forward_rule(st: Style) -> str:
@@ -450,7 +477,8 @@ def make(spec: Spec, scope: str | None = None, rounding: str | None = None, deci
          where: str = "spec", notation: str | None = None) -> Worksheet:
     """Prepare and build the worksheet of a spec as it is."""
     scope = scope or default_scope(spec)
-    return build(prepare(spec, scope, rounding, decimals, where), scope, notation=notation)
+    return build(prepare(spec, scope, rounding, decimals, where), scope, notation=notation,
+                 worked=spec.training.worked_step)
 
 
 # ---------------------------------------------------------------------------
@@ -498,7 +526,7 @@ def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *
             raw = variant(spec, ws_seed, integers=integers, decimals=weight_decimals, inputs=inputs)
             try:
                 prepared = prepare(parse(raw), scope, rounding, decimals, where)
-                ws = build(prepared, scope, f"{seed}-{k:0{width}d}", ws_seed)
+                ws = build(prepared, scope, f"{seed}-{k:0{width}d}", ws_seed, worked=spec.training.worked_step)
             except SpecError:
                 continue
             key = _fingerprint(ws)

@@ -32,3 +32,12 @@ def _trace(name: str, rounding: str) -> Trace:
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_traces():
+    """Every test session starts without cached traces: bench/mutation.py forks each mutant's
+    session from a process that already ran the tests, and a trace cached there would hide
+    the mutant."""
+    _trace.cache_clear()
+    yield

@@ -213,6 +213,16 @@ def step(layers: Sequence[Layer], X: np.ndarray, Y: np.ndarray, loss: str, lr: o
     return StepResult(zs, as_, per, per.sum() / n, deltas, dWs, dbs, after)
 
 
+def classify(activation: str, loss: str | None, P: np.ndarray) -> list[int | None]:
+    """The class of each row: softmax (or cce with several outputs) the first largest entry,
+    sigmoid (or bce) 1 when the value is at least ½, anything else none."""
+    if activation == "softmax" or (loss == "cce" and P.shape[1] > 1):
+        return [int(np.argmax(row)) for row in P]
+    if activation == "sigmoid" or loss == "bce":
+        return [int(row[0] >= 0.5) for row in P]
+    return [None] * len(P)
+
+
 def schedule(n_samples: int, batch_size: int, epochs: int) -> list[list[int]]:
     """The batches of training without shuffling: consecutive slices, the last one possibly short."""
     return [list(range(start, min(start + batch_size, n_samples)))

@@ -25,6 +25,7 @@ import yaml
 from click.testing import CliRunner
 
 from handcalc import engine
+from handcalc import spec as spec_mod
 from handcalc.cli import main
 
 HANDCALC = Path(sys.executable).parent / "handcalc"
@@ -302,3 +303,165 @@ def test_folder_instead_of_a_file(tmp_path: Path) -> None:
         assert r.exit_code == 2 and isinstance(r.exception, SystemExit), (args, r.output)
         assert message_of(r.stderr) == expected
     assert sorted(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------
+# every other validation branch of spec.py and of data.generate (datasets.check_options),
+# one case each, through `handcalc run` only (the cases above show that every command
+# reports a bad spec the same way)
+
+
+def _layer(n: int, **changes: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda doc: doc["layers"][n].update(changes)
+
+
+def _without_weights_and(**top: Any) -> Callable[[dict[str, Any]], None]:
+    """Layer 1 without weights (so the input count must come from elsewhere), other top-level keys set."""
+
+    def change(doc: dict[str, Any]) -> None:
+        doc["layers"][0].pop("weights")
+        for k, v in top.items():
+            if v is None:
+                doc.pop(k)
+            else:
+                doc[k] = v
+
+    return change
+
+
+def _column_first_layer(weights: Any) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        doc.pop("inputs")
+        doc["notation"] = "column"
+        doc["layers"][0]["weights"] = weights
+        doc["layers"][1]["weights"] = [[1, 2]]
+
+    return change
+
+
+def _generate(**options: Any) -> Callable[[dict[str, Any]], None]:
+    return lambda doc: doc.update(data={"generate": {"kind": "moons", **options}})
+
+
+def _generate_with_units(first: int, last: int) -> Callable[[dict[str, Any]], None]:
+    def change(doc: dict[str, Any]) -> None:
+        doc.pop("inputs")
+        doc.pop("outputs")
+        doc["layers"] = [{"units": 2, "activation": "relu", "weights": [[1, 2]] * first},
+                         {"units": last, "activation": "linear", "weights": [[1] * last] * 2}]
+        doc["data"] = {"generate": {"kind": "moons"}}
+
+    return change
+
+
+# (id, change, field the message must name, the key part of the message)
+BRANCHES = [
+    ("yaml-constructor-error", GOOD.replace("learning_rate: 0.1", "learning_rate: !!int abc"), r"\S*/bad\.yaml",
+     "not valid YAML: ValueError: "),
+    ("title-a-number", _set("title", 5), "title", "expected text, got a number"),
+    ("description-a-list", _set("description", ["a"]), "description", "expected text, got a list of 1"),
+    ("source-a-mapping", _set("source", {"a": 1}), "source", "expected text, got a mapping"),
+    ("notation-unknown", _set("notation", "diagonal"), "notation", "expected one of row | column, got 'diagonal'"),
+    ("layers-text", _set("layers", "relu"), "layers", "expected a non-empty list of layers, got text"),
+    ("layers-empty", _set("layers", []), "layers", "expected a non-empty list of layers, got a list of 0"),
+    ("layers-too-many", _set("layers", [{"units": 1}] * 17), "layers", "at most 16 layers, got 17"),
+    ("layer-text", _set("layers.1", "dense"), r"layers\[1\]", "expected a mapping, got text"),
+    ("units-missing", lambda d: d["layers"][1].pop("units"), r"layers\[1\]\.units", "required"),
+    ("units-zero", _layer(1, units=0), r"layers\[1\]\.units", "expected 1 to 512, got 0"),
+    ("units-boolean", _layer(1, units=True), r"layers\[1\]\.units", "expected a whole number, got a boolean"),
+    ("units-fraction", _layer(1, units=2.5), r"layers\[1\]\.units", "expected a whole number, got a number"),
+    ("no-inputs-no-weights", _without_weights_and(inputs=None), "inputs",
+     r"name the inputs or give layers\[0\]\.weights"),
+    ("no-input-names", _without_weights_and(inputs=[]), "inputs", "expected at least one name, got none"),
+    ("first-weights-text", _column_first_layer("abc"), r"layers\[0\]\.weights", "expected a list of lists, got text"),
+    ("first-weights-no-columns", _column_first_layer([[]]), r"layers\[0\]\.weights",
+     "expected at least one input, got none"),
+    ("first-weights-too-wide", _column_first_layer([[0] * 513] * 2), r"layers\[0\]\.weights",
+     "at most 512 inputs, got 513"),
+    ("weights-text", _layer(1, weights="abc"), r"layers\[1\]\.weights", "expected a 2×1 list of lists, got text"),
+    ("weight-nothing", _set("layers.0.weights", [[1, None], [3, 4]]), r"layers\[0\]\.weights\[0\]\[1\]",
+     "expected a number, got nothing"),
+    ("weight-boolean", _set("layers.0.weights", [[1, True], [3, 4]]), r"layers\[0\]\.weights\[0\]\[1\]",
+     "expected a number, got a boolean"),
+    ("weight-list", _set("layers.0.weights", [[1, [2]], [3, 4]]), r"layers\[0\]\.weights\[0\]\[1\]",
+     "expected a number, got a list of 1"),
+    ("bias-text", _layer(0, bias="abc"), r"layers\[0\]\.bias", "expected a list of numbers, got text"),
+    ("trainable-bias-text", _layer(0, trainable_bias="no"), r"layers\[0\]\.trainable_bias",
+     "expected true or false, got text"),
+    ("negative-slope-word", _layer(0, negative_slope="steep"), r"layers\[0\]\.negative_slope",
+     "'steep' is not a number"),
+    ("inputs-text", _set("inputs", "ab"), "inputs", "expected a list of names, got text"),
+    ("inputs-booleans", _set("inputs", [True, False]), "inputs", "expected a list of names, got a list of 2"),
+    ("outputs-mapping", _set("outputs", {"y": 1}), "outputs", "expected a list of names, got a mapping"),
+    ("loss-a-number", _set("loss", 5), "loss", "expected one of difference .*, got a number"),
+    ("learning-rate-word", _set("learning_rate", "fast"), "learning_rate", "'fast' is not a number"),
+    ("data-list", _set("data", [1]), "data", "expected a mapping, got a list of 1"),
+    ("data-without-train", _set("data", {"test": []}), r"data\.train", "required"),
+    ("train-text", _set("data", {"train": "abc"}), r"data\.train", "expected a list of samples, got text"),
+    ("sample-a-list", _set("data", {"train": [[1, 2]]}), r"data\.train\[0\]", "expected a mapping, got a list of 2"),
+    ("sample-unknown-key", _set("data.train.0.z", 1), r"data\.train\[0\]\.z", r"unknown key \(allowed here: x, y\)"),
+    ("test-sample-x-length", _set("data.test", [{"x": [1], "y": [0]}]), r"data\.test\[0\]\.x",
+     "expected 2 numbers, got 1"),
+    ("bce-test-target", lambda d: d.update(loss="bce", data={"train": [{"x": [1, 2], "y": [1]}],
+                                                             "test": [{"x": [1, 2], "y": [-1]}]}),
+     r"data\.test\[0\]\.y\[0\]", "bce needs targets from 0 to 1, got -1"),
+    ("init-a-number", _set("init", 5), "init", "expected a mapping, got a number"),
+    ("init-unknown-key", _set("init", {"sed": 1}), r"init\.sed", "unknown key"),
+    ("init-seed-negative", _set("init", {"seed": -1}), r"init\.seed",
+     "expected 0 to 9,223,372,036,854,775,808, got -1"),
+    ("init-low-above-high", _set("init", {"low": 1, "high": 0}), r"init\.low",
+     r"must not exceed init\.high \(0\), got 1"),
+    ("init-no-decimal-fits", _set("init", {"low": 0.01, "high": 0.04}), "init",
+     r"no number of 1 decimal lies between low \(0\.01\) and high \(0\.04\)"),
+    ("init-no-integer-fits", _set("init", {"low": 0.1, "high": 0.9, "integers": True}), "init",
+     r"no whole number lies between low \(0\.1\) and high \(0\.9\)"),
+    ("init-decimals-13", _set("init", {"decimals": 13}), r"init\.decimals", "expected 0 to 12, got 13"),
+    ("init-integers-text", _set("init", {"integers": "yes"}), r"init\.integers", "expected true or false, got text"),
+    ("training-a-number", _set("training", 3), "training", "expected a mapping, got a number"),
+    ("training-unknown-key", _set("training", {"epoch": 3}), r"training\.epoch", "unknown key"),
+    ("shuffle-text", _set("training", {"shuffle": "yes"}), r"training\.shuffle", "expected true or false, got text"),
+    ("batch-size-zero", _set("training", {"batch_size": 0}), r"training\.batch_size", "expected 1 to 100,000, got 0"),
+    ("exact-steps-too-many", _set("training", {"exact_steps": 5}), r"training\.exact_steps",
+     "expected 0 to 1, got 5"),
+    ("display-text", _set("display", "fine"), "display", "expected a mapping, got text"),
+    ("display-decimals-13", _set("display", {"decimals": 13}), r"display\.decimals", "expected 0 to 12, got 13"),
+    ("generate-and-train", lambda d: d["data"].update(generate={"kind": "moons"}), r"data\.generate",
+     "give either generate or train/test, not both"),
+    ("generate-text", _set("data", {"generate": "moons"}), r"data\.generate", "expected a mapping, got text"),
+    ("generate-without-kind", _set("data", {"generate": {"samples": 10}}), r"data\.generate\.kind", "required"),
+    ("generate-unknown-kind", _set("data", {"generate": {"kind": "spiral"}}), r"data\.generate\.kind",
+     "expected one of gaussian | moons, got 'spiral'"),
+    ("generate-unknown-option", _generate(nois=1), r"data\.generate\.nois", "unknown key"),
+    ("generate-three-inputs", _generate_with_units(3, 1), r"data\.generate",
+     "generated data sets have 2 inputs, the network has 3"),
+    ("generate-three-outputs", _generate_with_units(2, 3), r"data\.generate",
+     "generated data sets need 1 or 2 outputs, the network has 3"),
+    ("generate-samples-3", _generate(samples=3), r"data\.generate\.samples", "expected 4 to 100,000, got 3"),
+    ("generate-seed-text", _generate(seed="x"), r"data\.generate\.seed", "expected a whole number, got text"),
+    ("generate-noise-negative", _generate(noise=-0.1), r"data\.generate\.noise", "expected a number ≥ 0"),
+    ("generate-noise-word", _generate(noise="lots"), r"data\.generate\.noise", "'lots' is not a number"),
+    ("generate-test-fraction-1", _generate(test_fraction=1), r"data\.generate\.test_fraction",
+     r"expected a number from 0 up to \(not including\) 1"),
+    ("generate-decimals-9", _generate(decimals=9), r"data\.generate\.decimals", "expected 0 to 8, got 9"),
+    ("generate-standardize-text", _generate(standardize="yes"), r"data\.generate\.standardize",
+     "expected true or false, got text"),
+    ("generate-center-word", _generate(center="middle"), r"data\.generate\.center", "'middle' is not a number"),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "key"), [pytest.param(c, f, k, id=i) for i, c, f, k in BRANCHES])
+def test_every_validation_branch_is_reported(tmp_path: Path, change: Change, field: str, key: str) -> None:
+    r = invoke("run", str(write_spec(tmp_path, change)))
+    assert r.exit_code == 2, r.output
+    assert isinstance(r.exception, SystemExit), r.exception
+    line = message_of(r.stderr)
+    assert re.search(rf"^handcalc: {field}: .*{key}", line), line
+    assert r.stdout == ""
+
+
+def test_too_many_samples(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample limit (100,000), lowered to 2 so that the case does not parse a huge file."""
+    monkeypatch.setitem(spec_mod.LIMITS, "samples", 2)
+    r = invoke("run", str(write_spec(tmp_path, _set("data", {"train": [{"x": [1, 2], "y": [0]}] * 3}))))
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit), r.output
+    assert message_of(r.stderr) == "handcalc: data.train: at most 2 samples, got 3"
