@@ -3,7 +3,7 @@
 Run from the repository root::
 
     .venv/bin/python bench/bench.py                     # every section
-    .venv/bin/python bench/bench.py --only engine       # one section: engine, site or worksheets
+    .venv/bin/python bench/bench.py --only engine       # one section: engine, site, worksheets or install
 
 Each section is one function that prints its own tables; adding a section is one
 function and one entry in :data:`SECTIONS`.  Nothing here asserts on a time: a
@@ -289,6 +289,11 @@ def worksheets_section() -> None:
     _bench_module("worksheets").main()
 
 
+def install_section() -> None:
+    """Issue 9: the size of a core install and the start-up time of `handcalc run`, for HEAD."""
+    _bench_module("install").install_figures(["HEAD"])
+
+
 def hostile_section() -> None:
     """Issue 8: time to refuse hostile specs; check of wide networks."""
     _bench_module("hostile").main()
@@ -299,6 +304,7 @@ SECTIONS: dict[str, Callable[[], None]] = {
     "engine": engine_section,
     "site": site_section,
     "worksheets": worksheets_section,
+    "install": install_section,
     "hostile": hostile_section,
 }
 

@@ -7,7 +7,7 @@ Run from the repository root::
 
 :func:`site_figures` prints the tables; ``bench/bench.py`` can call it as a section.
 Targets: build < 15 s, every page's math < 1 s, no page > 1 MB (printed as PASS/MISS).
-The typeset time is measured by the site's own ``docs/assets/katex-init.js`` (the time
+The typeset time is measured by the site's own ``handcalc/assets/katex-init.js`` (the time
 spent in KaTeX's auto-render for all formulas of the page) and stored on the page as
 ``data-math-ms``.
 """

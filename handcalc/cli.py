@@ -14,7 +14,6 @@ from typing import NoReturn
 
 import click
 
-from . import check as check_mod
 from . import engine, export
 from . import spec as spec_mod
 from .errors import SpecError
@@ -113,6 +112,8 @@ def check(spec: str, fd_steps: int | None, rounding: str | None, decimals: int |
 
     with _user_errors():
         _, trace = _run(spec, rounding, decimals)
+        from . import check as check_mod  # numpy: only this command needs it
+
         report = check_mod.check(trace, fd_steps)
         rendered = render_example(trace, report, "check")
     failed = len(rendered.line_failures)
@@ -158,15 +159,14 @@ def new(base: str, seed: int, output: Path, integers: bool, low: str | None, hig
               show_default=True, help="The site's docs folder.")
 @click.option("--folder", default="examples", show_default=True,
               help="Folder inside DOCS that handcalc owns and replaces (the generated pages).")
-@click.option("--katex", "katex_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("node_modules/katex/dist"), show_default=True,
-              help="KaTeX from npm, copied to DOCS/assets/katex.")
-@click.option("--no-katex", is_flag=True, help="Do not copy KaTeX.")
-def build(examples_dir: Path, docs_dir: Path, folder: str, katex_dir: Path, no_katex: bool) -> None:
+@click.option("--no-assets", "--no-katex", "no_assets", is_flag=True,
+              help="Do not copy the pages' scripts, styles and KaTeX into DOCS/assets/handcalc.")
+def build(examples_dir: Path, docs_dir: Path, folder: str, no_assets: bool) -> None:
     """Write the worked-example pages of every spec in EXAMPLES into DOCS/FOLDER.
 
     For site builders that do not run the handcalc MkDocs plugin (Zensical, say);
-    `mkdocs serve` and `mkdocs build` regenerate the pages themselves."""
+    `mkdocs serve` and `mkdocs build` regenerate the pages themselves.  The pages' scripts,
+    styles and KaTeX go to DOCS/assets/handcalc (list them in the builder's configuration)."""
     from . import sitegen
 
     with _user_errors():
@@ -176,11 +176,27 @@ def build(examples_dir: Path, docs_dir: Path, folder: str, katex_dir: Path, no_k
                             f"(the pages in {docs_dir / folder} are left as they were)")
         try:
             written = sitegen.write(sitegen.site_files(collected, folder), docs_dir, folder,
-                                    None if no_katex else katex_dir)
+                                    assets=not no_assets)
         except ValueError as exc:
             raise SpecError("--folder", str(exc)) from None
     n = len(collected)
     click.echo(f"wrote {len(written)} files ({n} example{'' if n == 1 else 's'}) into {docs_dir / folder}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", default="Worked examples", show_default=True, help="The site's name.")
+def init(directory: Path, title: str) -> None:
+    """Start a course site in DIRECTORY: mkdocs.yml with the handcalc plugin, docs/index.md
+    and the shipped example specs in examples/.
+
+    Then `cd DIRECTORY && mkdocs serve` (needs `pip install 'handcalc[site]'`).
+    Never overwrites a file: exits 2 if one exists."""
+    from . import starter
+
+    with _user_errors():
+        written = starter.write(directory, title)
+    click.echo(f"wrote {len(written)} files into {directory}; next: cd {directory} && mkdocs serve")
 
 
 @main.command()

@@ -24,7 +24,6 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
-from . import fast
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES, evaluate, in_domain
 from .numbers import ONE, ZERO, Num, round_half_away
@@ -274,6 +273,8 @@ def run(spec: Spec, progress: Progress | None = None) -> Trace:
             progress(1)
     rest = list(plan)
     if rest:
+        from . import fast  # numpy, imported only when a run has float64 steps (a quick start otherwise)
+
         final_f, losses = fast.train(spec, params, rest, progress, first=len(steps) + 1)
         params = tuple(Params(tuple(tuple(Num.of_float(w) for w in row) for row in W),
                               None if b is None else tuple(Num.of_float(v) for v in b)) for W, b in final_f)

@@ -1,14 +1,14 @@
 """HTML → PDF with headless Chromium (Debian's ``chromium``) driven by Playwright.
 
-The worksheets are our own HTML; KaTeX (from ``node_modules/katex/dist``, installed by
-``scripts/setup.sh`` from npm) typesets the math in the page, so nothing needs the network.
+The worksheets are our own HTML; KaTeX (shipped in the package, :mod:`handcalc.resources`)
+typesets the math in the page, so nothing needs the network.
 One browser prints every document (:func:`print_all`, a page per CPU core working
 through the queue): for each document it loads the HTML file, waits until KaTeX has typeset every formula and the fonts
 are in, shrinks any equation wider than the paper's text column, and prints the page
 with :meth:`playwright.sync_api.Page.pdf` (A4 or Letter, backgrounds on, 15 mm margins,
 a footer line with the page number).
 
-When Chromium or KaTeX is missing, :func:`missing` says exactly what to install.
+When Chromium or Playwright is missing, :func:`missing` says exactly what to install.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from . import resources
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,15 +53,6 @@ class Job:
     outputs: tuple[Output, ...]
 
 
-def katex_dist() -> Path | None:
-    """KaTeX's ``dist`` folder from npm (``node_modules/katex/dist`` of the checkout)."""
-    for base in (Path(__file__).resolve().parents[1], Path.cwd()):
-        d = base / "node_modules" / "katex" / "dist"
-        if (d / "katex.min.js").is_file():
-            return d
-    return None
-
-
 def chromium() -> str | None:
     return CHROMIUM if Path(CHROMIUM).is_file() else shutil.which("chromium")
 
@@ -69,22 +62,17 @@ def missing() -> list[str]:
     out = []
     if chromium() is None:
         out.append("Chromium is not installed: run `bash scripts/setup.sh` or `sudo apt-get install chromium`")
-    if katex_dist() is None:
-        out.append("KaTeX is not installed (node_modules/katex/dist): run `bash scripts/setup.sh` "
-                   "(it runs `npm ci` in the repository)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        out.append("Playwright for Python is not installed: run `bash scripts/setup.sh` "
-                   "or `.venv/bin/pip install playwright`")
+        out.append("Playwright for Python is not installed: run `pip install 'handcalc[pdf]'` "
+                   "(or `bash scripts/setup.sh` in a checkout)")
     return out
 
 
-def copy_katex(dest: Path) -> bool:
-    """Copy KaTeX's script, style sheet and WOFF2 fonts into ``dest`` (once); false if KaTeX is missing."""
-    src = katex_dist()
-    if src is None:
-        return False
+def copy_katex(dest: Path) -> None:
+    """Copy KaTeX's script, style sheet and WOFF2 fonts (shipped in the package) into ``dest`` (once)."""
+    src = resources.KATEX
     (dest / "fonts").mkdir(parents=True, exist_ok=True)
     for name in KATEX_FILES:
         if not (dest / name).is_file():
@@ -92,7 +80,6 @@ def copy_katex(dest: Path) -> bool:
     for font in (src / "fonts").glob("*.woff2"):
         if not (dest / "fonts" / font.name).is_file():
             shutil.copyfile(font, dest / "fonts" / font.name)
-    return True
 
 
 def _footer(text: str) -> str:

@@ -1,40 +1,89 @@
-"""The loss curve of a training run as an SVG image (matplotlib, Agg backend).
+"""The loss curve of a training run as a small SVG image (plain SVG text, no plotting library).
 
-The curve is the mean loss of each epoch (``trace.epoch_loss``); the exact steps
-are marked.  Values are plotted as floats: the picture is a sketch, the numbers on
-the pages stay exact.
+The curve is the mean loss of each epoch (``trace.epoch_loss``); with at most three
+epochs the loss of every exact step is marked too.  Values are plotted as floats: the
+picture is a sketch, the numbers on the pages stay exact.  The epoch axis is logarithmic
+beyond 50 epochs.  The same trace always gives the same bytes.
 """
 
 from __future__ import annotations
 
-import io
+import math
+from collections.abc import Sequence
+from html import escape
 
-import matplotlib
+from .trace import Trace
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+WIDTH, HEIGHT = 640, 340
+LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 46  # margins around the plot area
+LINE, STEP, GRID, INK = "#1f6fb4", "#c8382d", "#d9d9d9", "#333"
 
-from .trace import Trace  # noqa: E402
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round values (1, 2 or 5 × a power of ten apart) covering ``[low, high]``."""
+    span = high - low
+    raw = span / count
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    first = math.ceil(low / step - 1e-9)
+    return [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
+
+
+def _label(v: float) -> str:
+    return f"{v:.6g}".replace("-", "−")
+
+
+def _y_range(values: Sequence[float]) -> tuple[float, float]:
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.06 or abs(high) * 0.1 or 1.0
+    return low - pad, high + pad
 
 
 def loss_svg(trace: Trace) -> bytes:
     """The mean loss per epoch (and per exact step when there are few epochs) as SVG bytes."""
-    plt.rcParams["svg.hashsalt"] = "handcalc"  # stable ids: the same trace gives the same file
-    fig, ax = plt.subplots(figsize=(6.4, 3.4), dpi=100)
-    epochs = list(range(1, len(trace.epoch_loss) + 1))
-    ax.plot(epochs, [float(v) for v in trace.epoch_loss], color="#1f6fb4", marker="o" if len(epochs) <= 30 else None,
-            linewidth=1.6, label="mean loss per epoch")
-    if len(epochs) <= 3 and trace.steps:
-        ax.plot([s.number / max(len(trace.steps), 1) * len(epochs) for s in trace.steps],
-                [float(s.loss.value) for s in trace.steps], "s", color="#c8382d", label="exact steps")
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("loss")
-    if len(epochs) > 50:
-        ax.set_xscale("log")
-    ax.grid(True, alpha=0.3)
-    ax.legend(frameon=False)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return buf.getvalue()
+    losses = [float(v) for v in trace.epoch_loss]
+    n = len(losses)
+    log_x = n > 50
+    steps: list[tuple[float, float]] = []
+    if n <= 3 and trace.steps:
+        steps = [(s.number / max(len(trace.steps), 1) * n, float(s.loss.value)) for s in trace.steps]
+    y0, y1 = _y_range(losses + [v for _, v in steps])
+    xs = [float(e) for e in range(1, n + 1)] + [x for x, _ in steps]
+    x0, x1 = (min(xs) - 0.5, max(xs) + 0.5) if not log_x else (1.0, float(n))
+    fx = (lambda v: math.log10(v)) if log_x else (lambda v: v)
+    pw, ph = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def px(v: float) -> float:
+        return round(LEFT + (fx(v) - fx(x0)) / (fx(x1) - fx(x0)) * pw, 2)
+
+    def py(v: float) -> float:
+        return round(TOP + (y1 - v) / (y1 - y0) * ph, 2)
+
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
+           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>']
+    x_ticks = ([10.0 ** k for k in range(0, math.floor(math.log10(n)) + 1)] if log_x
+               else [t for t in nice_ticks(x0, x1, 6) if t == int(t)])
+    for t in x_ticks:
+        out.append(f'<line x1="{px(t)}" y1="{TOP}" x2="{px(t)}" y2="{TOP + ph}" stroke="{GRID}"/>')
+        out.append(f'<text x="{px(t)}" y="{TOP + ph + 16}" text-anchor="middle" fill="{INK}">{_label(t)}</text>')
+    for t in nice_ticks(y0, y1):
+        out.append(f'<line x1="{LEFT}" y1="{py(t)}" x2="{LEFT + pw}" y2="{py(t)}" stroke="{GRID}"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{py(t) + 4}" text-anchor="end" fill="{INK}">{_label(t)}</text>')
+    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="{INK}"/>')
+    out.append(f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="{INK}">epoch</text>')
+    out.append(f'<text transform="translate(14 {TOP + ph / 2}) rotate(-90)" text-anchor="middle" '
+               f'fill="{INK}">loss</text>')
+    points = " ".join(f"{px(e)},{py(v)}" for e, v in enumerate(losses, 1))
+    out.append(f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="1.6"/>')
+    if n <= 30:
+        out += [f'<circle cx="{px(e)}" cy="{py(v)}" r="3.5" fill="{LINE}"/>' for e, v in enumerate(losses, 1)]
+    out += [f'<rect x="{px(x) - 4}" y="{py(v) - 4}" width="8" height="8" fill="{STEP}"/>' for x, v in steps]
+    legend = [("mean loss per epoch", LINE)] + ([("exact steps", STEP)] if steps else [])
+    for i, (name, colour) in enumerate(legend):
+        y = TOP + 16 + 18 * i
+        out.append(f'<line x1="{LEFT + pw - 170}" y1="{y - 4}" x2="{LEFT + pw - 150}" y2="{y - 4}" '
+                   f'stroke="{colour}" stroke-width="3"/>')
+        out.append(f'<text x="{LEFT + pw - 144}" y="{y}" fill="{INK}">{escape(name)}</text>')
+    out.append("</svg>")
+    return ("\n".join(out) + "\n").encode()

@@ -119,7 +119,7 @@ def expansions(eqs: Sequence[latex.Equation], what: str, show_all: bool) -> str:
     """The element-wise equations: all of them, or the first few and every other one folded.
 
     The folds hold at most :data:`FOLD_SIZE` equations each, so that opening one stays quick;
-    the site typesets a fold's math only when it is opened (``docs/assets/katex-init.js``), so
+    the site typesets a fold's math only when it is opened (``handcalc/assets/katex-init.js``), so
     a page with hundreds of folded equations is as quick to show as one without them."""
     if show_all or len(eqs) <= DETAIL_UNITS + 1:
         return aligned_block(eqs)

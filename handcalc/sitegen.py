@@ -35,7 +35,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from . import atomic, engine
+from . import atomic, engine, resources
 from . import check as check_mod
 from . import spec as spec_mod
 from .check import Report
@@ -51,8 +51,6 @@ from .worksheet_pages import site_pages
 log = logging.getLogger("mkdocs.plugins.handcalc")
 PAGE_PARAMETERS = 5_000  # weights and biases of an example the site makes pages for, at most
 MARKER = ".handcalc-generated"  # present in every folder the generator wrote
-KATEX_FILES = ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js")  # plus fonts/*
-KATEX_FOLDER = "assets/katex"  # where KaTeX lands in the site (docs/assets/katex/ for `handcalc build`)
 
 
 @dataclass(frozen=True)
@@ -377,18 +375,6 @@ def nav(collected: Sequence[Collected], folder: str = "examples", title: str = "
     return {title: entries}
 
 
-def katex_files(katex_dir: Path | str) -> list[tuple[str, Path]]:
-    """The KaTeX files the pages load, as (path in the site, file on disk): the script,
-    the stylesheet, auto-render and every font the stylesheet names."""
-    katex_dir = Path(katex_dir)
-    missing = [name for name in KATEX_FILES if not (katex_dir / name).is_file()]
-    fonts = sorted((katex_dir / "fonts").glob("KaTeX_*")) if (katex_dir / "fonts").is_dir() else []
-    if missing or not fonts:
-        raise SpecError(str(katex_dir), "KaTeX is missing (run `bash scripts/setup.sh` or `npm ci`)")
-    out = [(f"{KATEX_FOLDER}/{name}", katex_dir / name) for name in KATEX_FILES]
-    return out + [(f"{KATEX_FOLDER}/fonts/{f.name}", f) for f in fonts]
-
-
 # ---------------------------------------------------------------------------
 # writing (for builders other than MkDocs-with-our-plugin)
 
@@ -422,13 +408,14 @@ def fill_folder(folder: Path, files: Iterable[tuple[PurePosixPath, str | bytes |
 
 
 def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "examples",
-          katex_dir: Path | str | None = None) -> list[Path]:
+          assets: bool = False) -> list[Path]:
     """Write the generated pages into ``docs_dir/folder`` (replacing what was there) and,
-    given ``katex_dir``, KaTeX into ``docs_dir/assets/katex``.  Returns the files written.
+    with ``assets``, the pages' scripts, styles and KaTeX into ``docs_dir/assets/handcalc``.
+    Returns the files written.
 
-    Atomic per folder: everything is written into staging folders first (KaTeX checked
-    before that), and the old folders are swapped out only when all of it is complete, so
-    a failure or Ctrl-C leaves the previous pages as they were."""
+    Atomic per folder: everything is written into staging folders first, and the old
+    folders are swapped out only when all of it is complete, so a failure or Ctrl-C leaves
+    the previous pages as they were."""
     docs_dir = Path(docs_dir)
     if docs_dir.exists() and not docs_dir.is_dir():
         raise SpecError(str(docs_dir), "is a file, not a folder (the site's docs folder)")
@@ -441,10 +428,10 @@ def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "exampl
             raise ValueError(f"generated file {f.path!r} is outside {folder!r}")
         rel.append((PurePosixPath(*p.parts[len(prefix.parts):]), f.data))
     jobs = [(target, rel)]
-    if katex_dir is not None:
-        kfiles = katex_files(katex_dir)
-        jobs.append((_owned_folder(docs_dir, KATEX_FOLDER),
-                     [(PurePosixPath(p).relative_to(KATEX_FOLDER), src) for p, src in kfiles]))
+    if assets:
+        own = resources.SITE_FOLDER
+        jobs.append((_owned_folder(docs_dir, own),
+                     [(PurePosixPath(p).relative_to(own), src) for p, src in resources.site_assets()]))
     written: list[Path] = []
     with atomic.staged(docs_dir) as staging:
         for n, (dest, items) in enumerate(jobs):

@@ -347,6 +347,10 @@ def number(v: Any, where: str) -> Fraction:
         raise SpecError(where, f"expected a number, got {_kind(v)}")
     if isinstance(v, (int, Fraction)):
         return Fraction(v)
+    if isinstance(v, float):  # from yaml.safe_load or Python: the number its shortest text means (0.1 → 1/10)
+        if not math.isfinite(v):
+            raise SpecError(where, f"expected a finite number, got {v}")
+        v = repr(v)  # then read like the text, within the same limits
     if isinstance(v, str):
         try:
             return parse_exact(v)

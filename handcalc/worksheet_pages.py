@@ -117,14 +117,11 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
         more = f" and {len(existing) - 1} more" if len(existing) > 1 else ""
         raise Clash(f"{existing[0]}{more} already exist{'s' if len(existing) == 1 else ''} (use --force to overwrite)")
     with atomic.staged(out) as tmp:  # everything is made here first, then moved into ``out``
-        have_katex = pdf.copy_katex(tmp / KATEX_DIR)
+        pdf.copy_katex(tmp / KATEX_DIR)
         for d in docs:
             (tmp / f"{d.stem}.html").write_text(d.html, encoding="utf-8")
         try:
-            if fmt != "pdf":
-                if not have_katex:
-                    raise pdf.PdfError("; ".join(pdf.missing()))
-            else:
+            if fmt == "pdf":
                 jobs = [pdf.Job(tmp / f"{d.stem}.html", tuple(pdf.Output(tmp / f"{stem}.pdf", mode, footer)
                                                               for stem, mode, footer in d.prints))
                         for d in docs if d.prints]

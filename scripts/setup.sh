@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
 # Set up everything handcalc needs on a fresh Debian machine (idempotent):
-#   - Debian packages: chromium (browser tests, PDF worksheets), poppler-utils (pdftotext, pdftoppm),
-#     nodejs/npm (KaTeX assets come from the npm registry)
-#   - a virtual environment in .venv with handcalc and its test tools
-#   - KaTeX from the npm registry into node_modules/ (copied into the built site, never committed)
+#   - Debian packages: chromium (browser tests, PDF worksheets), poppler-utils (pdftotext, pdftoppm)
+#   - a virtual environment in .venv with handcalc, its site and PDF extras and its test tools
+# KaTeX ships inside the package (handcalc/assets/katex/, refreshed by scripts/update-katex.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
-command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
@@ -23,9 +21,5 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
-.venv/bin/python -m pip install -q -e '.[test]'
-
-if [ ! -f node_modules/katex/dist/katex.min.js ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+.venv/bin/python -m pip install -q -e '.[site,pdf,test]'
 echo "setup: done"

@@ -69,7 +69,7 @@ class Fault:
 class Case:
     id: str
     cls: str  # parsing | limits | files | build | serve | printing
-    args: tuple[str, ...]  # the command line; {spec} {tmp} {katex} {examples} {docs} are filled in
+    args: tuple[str, ...]  # the command line; {spec} {tmp} {examples} {docs} are filled in
     status: int  # expected exit status
     says: str = ""  # a piece of the message (stderr; stdout when status is 0)
     spec: str | None = None  # written to {spec} (= {tmp}/spec.yaml)
@@ -310,8 +310,9 @@ CASES: list[Case] = [
         **{k: v for k, v in OLD_SITE.items() if not k.startswith("examples/")}, "examples": "<folder>"}),
     Case("build: missing examples folder", "build", ("build", "--examples", "{tmp}/nope", "--docs", "{docs}",
                                                      "--no-katex"), 2, "no such folder", files=OLD_SITE),
-    Case("build: KaTeX missing", "build", ("build", "--examples", "{examples}", "--docs", "{docs}", "--katex",
-                                           "/nonexistent"), 2, "/nonexistent: KaTeX is missing", files=OLD_SITE),
+    Case("build: a file of the user's in the assets folder", "build", ("build", "--examples", "{examples}", "--docs",
+                                                                       "{docs}"), 2, "handcalc did not write",
+         files={**OLD_SITE, "docs/assets/handcalc/mine.css": "p { color: red }\n"}),
     Case("build: docs is a file", "build", ("build", "--examples", "{examples}", "--docs", "{tmp}/f", "--no-katex"), 2,
          "is a file", files={"f": "a file\n", "examples/small.yaml": BASE}),
     Case("build: a bad spec among good ones", "build", BUILD, 2, "bad.yaml: learning_rate: number too small",

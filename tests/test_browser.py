@@ -103,7 +103,7 @@ def test_every_example_page_is_typeset(browser, server: str) -> None:
         if math:  # KaTeX's fonts came from the site itself
             fonts = page.evaluate("""() => performance.getEntriesByType('resource')
                                        .filter(e => /KaTeX_.*\\.woff2$/.test(e.name)).map(e => e.name)""")
-            assert fonts and all(f.startswith(server + "/assets/katex/fonts/") for f in fonts), (path, fonts)
+            assert fonts and all(f.startswith(server + "/assets/handcalc/katex/fonts/") for f in fonts), (path, fonts)
             assert page.evaluate("document.fonts.check('16px KaTeX_Main')"), path
         assert not outside, f"{path} asked the network for {outside}"
         times[path] = int(page.evaluate("document.documentElement.dataset.mathMs"))

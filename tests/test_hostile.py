@@ -97,7 +97,7 @@ def _fault(monkeypatch: pytest.MonkeyPatch, case: Case) -> None:
 
 
 def _cli(case: Case, tmp: Path) -> tuple[int, str, str]:
-    fill = {"spec": str(tmp / "spec.yaml"), "tmp": str(tmp), "katex": str(ROOT / "node_modules/katex/dist"),
+    fill = {"spec": str(tmp / "spec.yaml"), "tmp": str(tmp),
             "examples": str(tmp / "examples"), "docs": str(tmp / "docs")}
     args = [a.format(**fill) for a in case.args]
     result = CliRunner().invoke(main, args)
@@ -128,7 +128,8 @@ def _serve(case: Case, tmp: Path) -> tuple[int, str, str]:
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
-        plugin.on_config(SimpleNamespace(nav=None))
+        plugin.on_config(SimpleNamespace(nav=None, markdown_extensions=[], mdx_configs={}, extra_css=[],
+                                         extra_javascript=[]))
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)

@@ -79,11 +79,12 @@ def test_candy_bar_shows_seed_003_numbers(site: Path) -> None:
 
 
 def test_katex_comes_from_the_site(site: Path) -> None:
+    katex = site / "assets" / "handcalc" / "katex"
     for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js", "fonts/KaTeX_Main-Regular.woff2"):
-        assert (site / "assets" / "katex" / name).is_file(), name
-    css = html_of(site / "assets" / "katex" / "katex.min.css")
+        assert (katex / name).is_file(), name
+    css = html_of(katex / "katex.min.css")
     for font in re.findall(r"url\(([^)]+)\)", css):
-        assert (site / "assets" / "katex" / font.strip("'\"")).is_file(), font
+        assert (katex / font.strip("'\"")).is_file(), font
     pages = sorted(site.rglob("*.html"))
     assert len(pages) > 30
     for page in pages:
@@ -92,8 +93,8 @@ def test_katex_comes_from_the_site(site: Path) -> None:
         remote = [u for u in srcs if re.match(r"(https?:)?//", u)]
         assert not remote, f"{page} loads {remote}"
         if page.name != "404.html":
-            assert any(u.endswith("assets/katex/katex.min.js") for u in srcs), page
-            assert any(u.endswith("assets/katex-init.js") for u in srcs), page
+            assert any(u.endswith("assets/handcalc/katex/katex.min.js") for u in srcs), page
+            assert any(u.endswith("assets/handcalc/katex-init.js") for u in srcs), page
     for css_file in site.rglob("*.css"):
         assert not re.search(r"(@import|url\()\s*['\"]?(https?:)?//", html_of(css_file)), css_file
 
@@ -180,13 +181,10 @@ def hostile_project(tmp_path: Path) -> Path:
     config = {
         "site_name": "hostile", "docs_dir": "docs", "strict": True,
         "theme": {"name": "material", "font": False},
-        "plugins": ["search", {"handcalc": {"examples": "examples", "katex": str(ROOT / "node_modules/katex/dist")}}],
+        "plugins": ["search", {"handcalc": {"examples": "examples"}}],
         "nav": [{"Home": "index.md"}, {"Examples": "examples/index.md"}],
         "markdown_extensions": yaml.safe_load((ROOT / "mkdocs.yml").read_text())["markdown_extensions"],
-        "extra_javascript": ["assets/katex-init.js", "assets/katex/katex.min.js"],
     }
-    (docs / "assets").mkdir()
-    shutil.copy(ROOT / "docs/assets/katex-init.js", docs / "assets")
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
     return tmp_path
 
@@ -264,8 +262,7 @@ def test_handcalc_build_writes_the_pages(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     (docs / "reference").mkdir(parents=True)
     (docs / "reference" / "spec.md").write_text("# mine\n")
-    args = [sys.executable, "-m", "handcalc.cli", "build", "--examples", str(examples), "--docs", str(docs),
-            "--katex", str(ROOT / "node_modules/katex/dist")]
+    args = [sys.executable, "-m", "handcalc.cli", "build", "--examples", str(examples), "--docs", str(docs)]
     done = subprocess.run(args, capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     out = docs / "examples"
@@ -275,7 +272,8 @@ def test_handcalc_build_writes_the_pages(tmp_path: Path) -> None:
     assert (out / "candy-bar" / "network.svg").is_file()
     stems = sorted(p.stem for p in (out / "seven-layer").glob("*.md"))
     assert stems == ["answers", "check", "forward", "index", "worksheet"]
-    assert (docs / "assets" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
+    assert (docs / "assets" / "handcalc" / "katex" / "fonts" / "KaTeX_Main-Regular.woff2").is_file()
+    assert (docs / "assets" / "handcalc" / "katex-init.js").is_file()
     assert (docs / "reference" / "spec.md").read_text() == "# mine\n"  # hand-written pages untouched
     (examples / "seven-layer.yaml").unlink()
     assert subprocess.run(args, capture_output=True, text=True, cwd=ROOT).returncode == 0

@@ -1,10 +1,12 @@
 // Typeset the site's math with KaTeX (served from the site itself, no network).
+// The handcalc MkDocs plugin loads this after katex.min.js and auto-render, with any theme.
 //
 // pymdownx.arithmatex (generic mode) wraps every formula in an element of class
 // "arithmatex" holding \( … \) or \[ … \].  Only those elements are handed to KaTeX's
 // auto-render, so text from a spec (a title with "$" or "\(" in it) is never read as math.
-// Material's instant navigation swaps pages without reloading the scripts: document$
-// emits for every page shown, so each new page is typeset too.
+// With Material, whose instant navigation swaps pages without reloading the scripts,
+// document$ emits for every page shown, so each new page is typeset too; with any other
+// theme the page is typeset once it is parsed.
 (function () {
   var options = {
     delimiters: [
@@ -46,7 +48,19 @@
   }, true);
   window.addEventListener("beforeprint", function () { render(document.body, true); });
 
-  document$.subscribe(function (doc) {
-    typeset(doc && doc.body ? doc.body : document.body);
-  });
+  function start() {
+    if (window.document$ && typeof window.document$.subscribe === "function") {
+      window.document$.subscribe(function (doc) {
+        typeset(doc && doc.body ? doc.body : document.body);
+      });
+    } else {
+      typeset(document.body);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();
