@@ -4,6 +4,10 @@ The curve is the mean loss of each epoch (``trace.epoch_loss``); with at most th
 epochs the loss of every exact step is marked too.  Values are plotted as floats: the
 picture is a sketch, the numbers on the pages stay exact.  The epoch axis is logarithmic
 beyond 50 epochs.  The same trace always gives the same bytes.
+
+As in the network diagram, colours are classes (``hc-bg``, ``hc-text``, ``hc-grid`` …) with
+light-scheme colours as attributes, so a page that inlines the chart restyles it for its
+colour scheme.
 """
 
 from __future__ import annotations
@@ -61,29 +65,34 @@ def loss_svg(trace: Trace) -> bytes:
 
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">',
-           f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>']
+           f'<rect class="hc-bg" width="{WIDTH}" height="{HEIGHT}" fill="#fff"/>']
     x_ticks = ([10.0 ** k for k in range(0, math.floor(math.log10(n)) + 1)] if log_x
                else [t for t in nice_ticks(x0, x1, 6) if t == int(t)])
     for t in x_ticks:
-        out.append(f'<line x1="{px(t)}" y1="{TOP}" x2="{px(t)}" y2="{TOP + ph}" stroke="{GRID}"/>')
-        out.append(f'<text x="{px(t)}" y="{TOP + ph + 16}" text-anchor="middle" fill="{INK}">{_label(t)}</text>')
+        out.append(f'<line class="hc-grid" x1="{px(t)}" y1="{TOP}" x2="{px(t)}" y2="{TOP + ph}" stroke="{GRID}"/>')
+        out.append(f'<text class="hc-text" x="{px(t)}" y="{TOP + ph + 16}" text-anchor="middle" fill="{INK}">'
+                   f'{_label(t)}</text>')
     for t in nice_ticks(y0, y1):
-        out.append(f'<line x1="{LEFT}" y1="{py(t)}" x2="{LEFT + pw}" y2="{py(t)}" stroke="{GRID}"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{py(t) + 4}" text-anchor="end" fill="{INK}">{_label(t)}</text>')
-    out.append(f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="{INK}"/>')
-    out.append(f'<text x="{LEFT + pw / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="{INK}">epoch</text>')
-    out.append(f'<text transform="translate(14 {TOP + ph / 2}) rotate(-90)" text-anchor="middle" '
+        out.append(f'<line class="hc-grid" x1="{LEFT}" y1="{py(t)}" x2="{LEFT + pw}" y2="{py(t)}" stroke="{GRID}"/>')
+        out.append(f'<text class="hc-text" x="{LEFT - 6}" y="{py(t) + 4}" text-anchor="end" fill="{INK}">'
+                   f'{_label(t)}</text>')
+    out.append(f'<rect class="hc-frame" x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="none" stroke="{INK}"/>')
+    out.append(f'<text class="hc-text" x="{LEFT + pw / 2}" y="{HEIGHT - 8}" text-anchor="middle" fill="{INK}">'
+               'epoch</text>')
+    out.append(f'<text class="hc-text" transform="translate(14 {TOP + ph / 2}) rotate(-90)" text-anchor="middle" '
                f'fill="{INK}">loss</text>')
     points = " ".join(f"{px(e)},{py(v)}" for e, v in enumerate(losses, 1))
-    out.append(f'<polyline points="{points}" fill="none" stroke="{LINE}" stroke-width="1.6"/>')
+    out.append(f'<polyline class="hc-pos" points="{points}" fill="none" stroke="{LINE}" stroke-width="1.6"/>')
     if n <= 30:
-        out += [f'<circle cx="{px(e)}" cy="{py(v)}" r="3.5" fill="{LINE}"/>' for e, v in enumerate(losses, 1)]
-    out += [f'<rect x="{px(x) - 4}" y="{py(v) - 4}" width="8" height="8" fill="{STEP}"/>' for x, v in steps]
-    legend = [("mean loss per epoch", LINE)] + ([("exact steps", STEP)] if steps else [])
-    for i, (name, colour) in enumerate(legend):
+        out += [f'<circle class="hc-pos" cx="{px(e)}" cy="{py(v)}" r="3.5" fill="{LINE}"/>'
+                for e, v in enumerate(losses, 1)]
+    out += [f'<rect class="hc-neg" x="{px(x) - 4}" y="{py(v) - 4}" width="8" height="8" fill="{STEP}"/>'
+            for x, v in steps]
+    legend = [("mean loss per epoch", LINE, "hc-pos")] + ([("exact steps", STEP, "hc-neg")] if steps else [])
+    for i, (name, colour, kind) in enumerate(legend):
         y = TOP + 16 + 18 * i
-        out.append(f'<line x1="{LEFT + pw - 170}" y1="{y - 4}" x2="{LEFT + pw - 150}" y2="{y - 4}" '
+        out.append(f'<line class="{kind}" x1="{LEFT + pw - 170}" y1="{y - 4}" x2="{LEFT + pw - 150}" y2="{y - 4}" '
                    f'stroke="{colour}" stroke-width="3"/>')
-        out.append(f'<text x="{LEFT + pw - 144}" y="{y}" fill="{INK}">{escape(name)}</text>')
+        out.append(f'<text class="hc-text" x="{LEFT + pw - 144}" y="{y}" fill="{INK}">{escape(name)}</text>')
     out.append("</svg>")
     return ("\n".join(out) + "\n").encode()

@@ -746,13 +746,15 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
 
     diagram = network_svg(spec, trace.initial, style)
     pages = [page("index.md", spec.title, **overview_page(c), diagram=diagram.strip())]
+    chart = None if worked is None or one_step(trace) else loss_svg(trace)
     if worked is not None:
         pages += [
             page("forward.md", "Forward pass", **forward_page(c, worked.forward, worked.batch), step=worked),
             page("loss.md", "Loss", **loss_page(c, worked), step=worked),
             page("backward.md", "Backward pass", **backward_page(c, worked), step=worked),
             page("update.md", "Update", **update_page(c, worked), step=worked),
-            page("training.md", "Training", **training_page(c, worked), step=worked),
+            page("training.md", "Training", **training_page(c, worked), step=worked,
+                 chart=chart.decode().strip() if chart else ""),
         ]
     elif trace.inference:
         pages.append(page("forward.md", "Forward pass", **forward_page(c, trace.inference,
@@ -760,7 +762,7 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
     lines = check_pages((p.path, p.markdown) for p in pages)
     pages.append(page("check.md", "Check", **check_page(c, lines)))
     assets = [Asset("network.svg", diagram.encode())]
-    if worked is not None and not one_step(trace):
-        assets.append(Asset("loss.svg", loss_svg(trace)))
+    if chart:
+        assets.append(Asset("loss.svg", chart))
     return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),
                     tuple(str(f) for f in lines.failures))

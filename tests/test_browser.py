@@ -195,14 +195,16 @@ CONTRAST = """() => {
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_diagrams_follow_the_colour_scheme_and_stay_legible(browser, server: str, scheme: str) -> None:
-    """Every text of every example's network diagram: contrast at least 4.5:1 (WCAG AA) against the
-    page in light and dark, and at least 11 px tall as shown (the diagram is never shrunk)."""
+    """Every text of every example's network diagram and loss chart: contrast at least 4.5:1 (WCAG AA)
+    against the page in light and dark, and at least 11 px tall as shown (the diagram is never shrunk)."""
     site = built_site()
     names = sorted(p.name for p in (site / "examples").iterdir() if (p / "network.svg").exists())
     assert len(names) >= 5
-    for name in names:
+    paths = [f"examples/{n}" for n in names] + [f"examples/{n}/training" for n in names
+                                                 if (site / "examples" / n / "loss.svg").exists()]
+    for name in paths:  # the overview's diagram, and the training page's loss chart
         page = browser.new_page(viewport={"width": 1280, "height": 1000}, color_scheme=scheme)
-        page.goto(f"{server}/examples/{name}/", wait_until="load")
+        page.goto(f"{server}/{name}/", wait_until="load")
         texts = page.evaluate(CONTRAST)
         assert texts, name
         low = [(t, round(r, 2)) for t, r, _ in texts if r < 4.5]

@@ -242,7 +242,7 @@ def test_spec_text_is_escaped_everywhere():
             assert "a_b%" in html.replace("&#95;", "_")
             assert "&#36;y&#36; &amp; &#96;z&#96;" in html  # an output name with $…$ and backticks
     svg = next(a.data.decode() for a in r.assets if a.path == "network.svg")
-    assert "<script" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;*x*&lt;/b&gt;" in svg
+    assert "<script" not in svg and "&lt;script&gt;" in svg and "&lt;b&gt;&#42;x&#42;&lt;/b&gt;" in svg
 
 
 def test_latex_text_escaping():

@@ -48,6 +48,16 @@
   }, true);
   window.addEventListener("beforeprint", function () { render(document.body, true); });
 
+  // A fold the reader opens is marked (and unmarked when closed): printing keeps the folds
+  // the reader opened and leaves the others out (handcalc.css), although Material opens
+  // every fold for printing.
+  document.addEventListener("click", function (e) {
+    var title = e.target.closest ? e.target.closest("summary") : null;
+    var fold = title && title.parentElement;
+    if (!fold || fold.tagName !== "DETAILS") return;
+    if (fold.open) delete fold.dataset.hcOpened; else fold.dataset.hcOpened = "";
+  }, true);
+
   function start() {
     if (window.document$ && typeof window.document$.subscribe === "function") {
       window.document$.subscribe(function (doc) {
