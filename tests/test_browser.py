@@ -223,3 +223,37 @@ def test_a_phone_scrolls_wide_content_inside_its_own_box(browser, server: str) -
         wider = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wider <= 1, f"{path}: the page is {wider} px wider than the phone"
         page.close()
+
+
+PRINT_PAGES_AT_MOST = 12  # moons' backward page, its 400-sample folds closed, prints in 11 A4 pages
+
+
+def pdf_pages(pdf: bytes, tmp: Path) -> list[list[str]]:
+    """The non-empty text lines of each page of a PDF (pdftotext)."""
+    import subprocess
+
+    path = tmp / "page.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    return [[ln for ln in page.splitlines() if ln.strip()] for page in text.split("\f")[:-1]]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+def test_printed_pages_have_a_sensible_length_and_no_lonely_line(browser, server: str, tmp_path: Path) -> None:
+    """Every page of candy-bar, golf and moons printed from the browser (A4; two of them on Letter
+    too): a bounded number of sheets, and no sheet holding a single line or nothing at all."""
+    site = built_site()
+    paths = sorted(str(p.parent.relative_to(site)) for name in ("candy-bar", "golf", "moons")
+                   for p in (site / "examples" / name).glob("**/index.html"))
+    assert len(paths) >= 27
+    for path in paths:
+        outside: list[str] = []
+        page = open_page(browser, server, path, outside)
+        formats = ("A4", "Letter") if path in ("examples/golf/backward", "examples/golf/worksheet") else ("A4",)
+        for paper in formats:
+            sheets = pdf_pages(page.pdf(format=paper), tmp_path)
+            assert 1 <= len(sheets) <= PRINT_PAGES_AT_MOST, (path, paper, len(sheets))
+            lonely = [(k + 1, lines) for k, lines in enumerate(sheets) if len(lines) <= 1]
+            assert not lonely, (path, paper, lonely)
+        page.close()
