@@ -17,6 +17,7 @@ give it exactly, ``≈`` that they give it after rounding to the result's decima
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -153,7 +154,25 @@ def _agrees(rec: Record, ops: list[Num], places: list[int], result: Shown) -> Nu
     return again if round_half_away(again, result_places(result)) == result.value else None
 
 
+_LAYOUTS: dict[int, tuple[int, Layout]] = {}  # id(record) → (decimals, layout), while the record lives
+
+
 def layout(rec: Record, decimals: int) -> Layout:
+    """:func:`_layout`, worked out once per record: ``handcalc check``, a matrix line
+    (:func:`joint`), the equation printers and a worksheet's givens all ask for the same
+    records' layouts (for moons, 71,000 of them).  A record is immutable, and its entry is
+    dropped when the record is (so an ``id`` is never taken for another record's)."""
+    hit = _LAYOUTS.get(id(rec))
+    if hit is not None and hit[0] == decimals:
+        return hit[1]
+    lay = _layout(rec, decimals)
+    if hit is None:
+        weakref.finalize(rec, _LAYOUTS.pop, id(rec), None)
+    _LAYOUTS[id(rec)] = (decimals, lay)
+    return lay
+
+
+def _layout(rec: Record, decimals: int) -> Layout:
     """The digits of each operand and the two relations of one line.
 
     Operands get the fewest decimals (from ``decimals`` up) with which a reader who redoes
@@ -197,18 +216,17 @@ def layout(rec: Record, decimals: int) -> Layout:
 def joint(recs: Sequence[Record], decimals: int) -> tuple[int, str, str]:
     """One number of decimals for the operands of several equations written together (a
     matrix line such as ``z = x W + b``), and the line's two relations (as :class:`Layout`)."""
-    needed = max((max(lay.places, default=decimals) for lay in (layout(r, decimals) for r in recs)),
-                 default=decimals)
+    needed = max((max(layout(r, decimals).places, default=decimals) for r in recs), default=decimals)
+    ops = [operands(r) for r in recs]
+    results = [show(r.value, decimals, r.rounded) for r in recs]
     places = needed
     for extra in EXTRA_PLACES:
         places = max(needed, decimals + extra)
-        agreed = [_agrees(r, operands(r), [places] * len(operands(r)), show(r.value, decimals, r.rounded))
-                  for r in recs]
+        agreed = [_agrees(r, o, [places] * len(o), res) for r, o, res in zip(recs, ops, results)]
         if all(a is not None for a in agreed):
             break
     else:
         agreed = [None] * len(recs)
-    rounded = any(not (x.exact and x.v == shown_value(x, places)) for r in recs for x in operands(r))
-    exact = all(a is not None and a.exact and a.v == show(r.value, decimals, r.rounded).value
-                for a, r in zip(agreed, recs))
+    rounded = any(not (x.exact and x.v == shown_value(x, places)) for o in ops for x in o)
+    exact = all(a is not None and a.exact and a.v == res.value for a, res in zip(agreed, results))
     return places, "≈" if rounded else "=", "=" if exact else "≈"

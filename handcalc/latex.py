@@ -3,7 +3,7 @@
 Each function here takes one trace record and the place it stands (layer, unit,
 sample) and returns an :class:`Equation`: the left-hand symbol, the symbolic
 right-hand side, the same right-hand side with the numbers put in, and the result
-with its relation (``=`` for an exact value, ``\\approx`` for a rounded one).
+with its relations (see :class:`handcalc.display.Layout`).
 The site prints all three parts; a worksheet prints the first two and a box.
 
 Numbers are written only through :func:`handcalc.display.show`: results with
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from .display import FRACTION, Layout, Named, Shown, layout, show
+from .display import FRACTION, Layout, Named, layout, show
 from .numbers import Num
 from .trace import Affine, Applied, Mean, Record, Update
 
@@ -69,10 +69,6 @@ class Style:
     @classmethod
     def of(cls, spec, notation: str | None = None, batch: int = 1) -> Style:
         return cls(spec.display.decimals, spec.display.rounding == "hand", notation or spec.notation, batch)
-
-
-def relation(shown: Shown) -> str:
-    return r"\approx" if shown.approx else "="
 
 
 def tex_relation(rel: str) -> str:

@@ -308,7 +308,11 @@ def _substitute(numbers: str, known: dict[str, str]) -> str:
 def check_equation(eq: str, where: str, known: dict[str, str] | None = None) -> LineCheck | None:
     """The re-check of one equation, or ``None`` when it is not an arithmetic line.  ``known``
     maps the symbols of earlier lines to their printed results (see :func:`check_text`)."""
-    members, rels = _members(eq)
+    return _check_members(*_members(eq), where, known)
+
+
+def _check_members(members: list[str], rels: list[str], where: str,
+                   known: dict[str, str] | None) -> LineCheck | None:
     if len(members) < 3:
         return None
     result = _answer(members[-1])
@@ -334,10 +338,10 @@ def check_text(text: str, where: str) -> PageCheck:
     for block in math_blocks(text):
         for eq in equations(block):
             n += 1
-            line = check_equation(eq, f"{where}, equation {n}", known)
+            members, rels = _members(eq)
+            line = _check_members(members, rels, f"{where}, equation {n}", known)
             if line is not None:
                 report.lines.append(line)
-            members, _ = _members(eq)
             value = _NUMBER.match(_answer(members[-1])) if len(members) > 1 else None
             if value:
                 known[members[0]] = value.group(1) + value.group(2)

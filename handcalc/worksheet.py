@@ -251,15 +251,16 @@ class Builder:
              **kwargs: Any) -> Line:
         """``make(masked record, *args, **kwargs)`` writes the line; ``derived`` names the operands the
         student worked out earlier (``None``: a given number, written out)."""
-        eq = make(_mask(rec, derived), *args, **kwargs)
+        masked = _mask(rec, derived)
+        eq = make(masked, *args, **kwargs)
         if all(d is not None for d in derived):  # nothing given to substitute: formula, then the box
             eq = replace(eq, numbers=(), relation=eq.through())
         answer = show(rec.value, self.style.decimals, rec.rounded)
         blank = replace(eq, result=answer_box(self.box_em))
         filled = replace(eq, result=answer_box(self.box_em, answer.text))
         marked = replace(eq, result=answer_box(self.box_em, answer.text, marked=True))
-        places = latex.places_of(rec, self.style)
-        given = tuple(latex.number(x, places) for x, d in zip(operands(rec), derived) if d is None)
+        places = latex.places_of(masked, self.style)  # the digits the line itself was written with
+        given = tuple(latex.number(x, places) for x, d in zip(operands(masked), derived) if d is None)
         self.count += 1
         rows = [latex.aligned(e.rows(PER_LINE)) for e in (blank, filled, marked)]
         return Line(self.count, eq.lhs, *rows, answer, rec, given)
