@@ -33,11 +33,11 @@ import sympy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handcalc import engine, fast  # noqa: E402
-from handcalc import spec as spec_mod  # noqa: E402
-from handcalc.numbers import DIGITS  # noqa: E402
-from handcalc.spec import Spec  # noqa: E402
-from handcalc.trace import Params, Step  # noqa: E402
+from handcalc.core import engine, fast  # noqa: E402
+from handcalc.core import spec as spec_mod  # noqa: E402
+from handcalc.core.numbers import DIGITS  # noqa: E402
+from handcalc.core.spec import Spec  # noqa: E402
+from handcalc.core.trace import Params, Step  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 GOLF_TARGET_MS = 20.0  # issue 2: a full exact step of the golf network under 20 ms
@@ -239,8 +239,8 @@ def engine_section() -> None:
         rows.append((name, "-".join(map(str, spec.sizes)), spec.loss, ms(exact), ms(floats), f"{exact / floats:,.0f}×"))
     table("Engine: one training step (batch of 1), exact numbers vs float64",
           ["network", "sizes", "loss", "exact step", "float64 step", "ratio"], rows,
-          "exact = handcalc.engine.step (Fractions / 60-digit mpf, every equation recorded); "
-          "float64 = handcalc.fast.step (NumPy).")
+          "exact = handcalc.core.engine.step (Fractions / 60-digit mpf, every equation recorded); "
+          "float64 = handcalc.core.fast.step (NumPy).")
 
     rows = []
     for name, spec in nets:

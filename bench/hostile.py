@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handcalc import check, engine, spec  # noqa: E402
-from handcalc.errors import SpecError  # noqa: E402
+from handcalc.core import check, engine, spec  # noqa: E402
+from handcalc.core.errors import SpecError  # noqa: E402
 
 HEAD = "title: t\ninputs: [a, b]\n"
 SMALL = "layers: [{units: 1, activation: linear}]\nloss: mse\ndata: {train: [{x: [1, 2], y: [0.5]}]}\n"

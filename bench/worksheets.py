@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handcalc import spec as spec_mod  # noqa: E402
-from handcalc import worksheet  # noqa: E402
-from handcalc import worksheet_pages as pages  # noqa: E402
+from handcalc.core import spec as spec_mod  # noqa: E402
+from handcalc.worksheets import model as worksheet  # noqa: E402
+from handcalc.worksheets import output as pages  # noqa: E402
 
 VARIANTS = 30
 TARGET_S = 60.0

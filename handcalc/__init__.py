@@ -1,7 +1,7 @@
 """handcalc: exact, step-by-step worked examples of multi-layer perceptrons.
 
-Data flows one way: spec (:mod:`handcalc.spec`) → engine (:mod:`handcalc.engine`)
-→ trace (:mod:`handcalc.trace`) → renderer → pages → site.
+Data flows one way: spec (:mod:`handcalc.core.spec`) → engine (:mod:`handcalc.core.engine`)
+→ trace (:mod:`handcalc.core.trace`) → renderer → pages → site.
 
 The public API (documented in ``docs/python.md``)::
 
@@ -24,7 +24,7 @@ __all__ = ["load", "run", "Run", "NotebookPage", "SpecError", "__version__"]
 
 def __getattr__(name: str) -> Any:
     if name == "SpecError":
-        from .errors import SpecError
+        from .core.errors import SpecError
 
         return SpecError
     if name in ("load", "run", "Run", "NotebookPage"):

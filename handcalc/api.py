@@ -4,7 +4,7 @@
     >>> run = handcalc.run("examples/candy-bar.yaml")
     >>> run.page("forward")       # in Jupyter: the forward pass, typeset
 
-* :func:`load` — a :class:`~handcalc.spec.Spec` from a file path, YAML text or a dict
+* :func:`load` — a :class:`~handcalc.core.spec.Spec` from a file path, YAML text or a dict
   (numbers exactly as written; a float is read as the decimal text Python prints for it).
 * :func:`run` — a :class:`Run`: the spec, its trace (every recorded equation) and, on
   demand, the re-check report and the worked-example pages.
@@ -23,21 +23,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from . import check as check_mod
-from . import engine
-from . import spec as spec_mod
-from .check import Report
-from .errors import SpecError
+from .core import check as check_mod
+from .core import engine
+from .core import spec as spec_mod
+from .core.check import Report
+from .core.errors import SpecError
+from .core.spec import Spec
+from .core.trace import Trace
 from .pages import Rendered
-from .spec import Spec
-from .trace import Trace
 
 STEP_PAGES = ("forward", "loss", "backward", "update")  # what a run shows of itself
 
 
 def load(source: Spec | Mapping[str, Any] | str | Path) -> Spec:
     """A checked spec from a file path, YAML text (any string holding a line break) or a dict
-    such as ``yaml.safe_load`` returns.  Raises :class:`~handcalc.errors.SpecError`."""
+    such as ``yaml.safe_load`` returns.  Raises :class:`~handcalc.core.errors.SpecError`."""
     if isinstance(source, Spec):
         return source
     if isinstance(source, Mapping):
@@ -95,7 +95,7 @@ class Run:
 
     @cached_property
     def rendered(self) -> Rendered:
-        from .sitegen import PRODUCERS, Example, merge, slugify
+        from .site.sitegen import PRODUCERS, Example, merge, slugify
 
         example = Example(Path(self.spec.title), slugify(self.spec.title) or "example", self.trace, self.report)
         return merge(example.slug, [make(example) for make in PRODUCERS])

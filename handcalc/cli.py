@@ -14,12 +14,12 @@ from typing import NoReturn
 
 import click
 
-from . import engine, export
-from . import spec as spec_mod
-from .errors import SpecError
+from .core import engine, export
+from .core import spec as spec_mod
+from .core.errors import SpecError
+from .core.numbers import to_decimal_string
+from .core.trace import Trace
 from .escape import printable
-from .numbers import to_decimal_string
-from .trace import Trace
 
 
 def _fail(message: str, status: int = 2) -> NoReturn:
@@ -108,11 +108,11 @@ def check(spec: str, fd_steps: int | None, rounding: str | None, decimals: int |
     The pages are rendered and read back: each line of printed numbers joined by + − · and
     fractions is redone from the printed numbers.  Exits 0 when everything agrees, 1 when
     something does not, 2 for a bad spec."""
-    from .render import render_example
+    from .site.render import render_example
 
     with _user_errors():
         _, trace = _run(spec, rounding, decimals)
-        from . import check as check_mod  # numpy: only this command needs it
+        from .core import check as check_mod  # numpy: only this command needs it
 
         report = check_mod.check(trace, fd_steps)
         rendered = render_example(trace, report, "check")
@@ -137,7 +137,7 @@ def check(spec: str, fd_steps: int | None, rounding: str | None, decimals: int |
 def new(base: str, seed: int, output: Path, integers: bool, low: str | None, high: str | None,
         decimals: int | None, force: bool) -> None:
     """Write a copy of BASE with fresh hand-friendly weights drawn from SEED."""
-    from .variants import write_new
+    from .core.variants import write_new
 
     with _user_errors():
         s = spec_mod.load(base)
@@ -167,7 +167,7 @@ def build(examples_dir: Path, docs_dir: Path, folder: str, no_assets: bool) -> N
     For site builders that do not run the handcalc MkDocs plugin (Zensical, say);
     `mkdocs serve` and `mkdocs build` regenerate the pages themselves.  The pages' scripts,
     styles and KaTeX go to DOCS/assets/handcalc (list them in the builder's configuration)."""
-    from . import sitegen
+    from .site import sitegen
 
     with _user_errors():
         collected = sitegen.collect(examples_dir)
@@ -226,9 +226,9 @@ def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, 
     Exits 2 for a bad request, 1 when PDFs cannot be made (the HTML is still written)."""
     from tqdm import tqdm
 
-    from . import pdf
-    from . import worksheet as ws_mod
-    from .worksheet_pages import Clash, documents, pdf_count, slug, write
+    from .worksheets import model as ws_mod
+    from .worksheets import pdf
+    from .worksheets.output import Clash, documents, pdf_count, slug, write
 
     with _user_errors():
         if variants is None and (integers or inputs or weight_decimals is not None):

@@ -1,6 +1,6 @@
 """Spec text made safe for where it lands: Markdown/HTML pages and SVG/XML.
 
-(LaTeX ``\\text{…}`` escaping lives in :mod:`handcalc.latex`.)  A title such as
+(LaTeX ``\\text{…}`` escaping lives in :mod:`handcalc.equations.latex`.)  A title such as
 ``<script>alert(1)</script> & 50% _x_ \\href{javascript:alert(1)}{x} ../../etc`` must
 show literally: never as markup, math or a link.
 """

@@ -28,5 +28,5 @@ class Rendered:
     title: str  # plain text from the spec
     pages: tuple[Page, ...]  # the first page is the example's overview
     assets: tuple[Asset, ...] = ()
-    lines_checked: int = 0  # arithmetic lines of the pages redone from their LaTeX (handcalc.pagecheck)
+    lines_checked: int = 0  # arithmetic lines of the pages redone from their LaTeX (handcalc.equations.pagecheck)
     line_failures: tuple[str, ...] = ()  # those that do not give their printed result

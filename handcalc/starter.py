@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import resources
-from .errors import SpecError
+from .core.errors import SpecError
 
 MKDOCS_YML = """\
 # A course site with worked examples made by handcalc.

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from handcalc import engine, spec
-from handcalc.trace import Trace
+from handcalc.core import engine, spec
+from handcalc.core.trace import Trace
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

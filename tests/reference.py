@@ -1,7 +1,7 @@
 """An independent implementation of the MLP maths, for the tests to compare the engine with.
 
-Written from the formulas alone, sharing no code with ``handcalc.engine`` or
-``handcalc.fast``, and formulated differently on purpose: every activation's
+Written from the formulas alone, sharing no code with ``handcalc.core.engine`` or
+``handcalc.core.fast``, and formulated differently on purpose: every activation's
 derivative is taken as a full Jacobian ``J_s[k, j] = ∂a_k/∂z_j`` (diagonal for the
 element-wise ones), and ``δ_s = ∂L_s/∂a · J_s``.
 

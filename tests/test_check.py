@@ -1,4 +1,4 @@
-"""``handcalc.check``: every shipped example passes, every trained parameter is compared
+"""``handcalc.core.check``: every shipped example passes, every trained parameter is compared
 with finite differences, and a wrong number — in an equation or in a gradient — is caught.
 
 The traces come from conftest's ``example_trace`` (run once per session); moons is run
@@ -16,13 +16,14 @@ import yaml
 from click.testing import CliRunner
 from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec, example_trace
 
-from handcalc import engine, pagecheck
-from handcalc import spec as spec_mod
-from handcalc.check import Report, check
 from handcalc.cli import main
-from handcalc.numbers import Num
-from handcalc.render import render_example
-from handcalc.trace import Step, Trace, forward_records, step_records
+from handcalc.core import engine
+from handcalc.core import spec as spec_mod
+from handcalc.core.check import Report, check
+from handcalc.core.numbers import Num
+from handcalc.core.trace import Step, Trace, forward_records, step_records
+from handcalc.equations import pagecheck
+from handcalc.site.render import render_example
 
 TRAINED = [n for n in EXAMPLE_NAMES if example_spec(n).trains]
 

@@ -21,10 +21,10 @@ import yaml
 from click.testing import CliRunner
 from conftest import EXAMPLES, example_spec, example_trace
 
-from handcalc import engine
-from handcalc import spec as spec_mod
 from handcalc.cli import main
-from handcalc.numbers import Num, decimal_places
+from handcalc.core import engine
+from handcalc.core import spec as spec_mod
+from handcalc.core.numbers import Num, decimal_places
 
 
 def invoke(*args: str):

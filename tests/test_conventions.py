@@ -23,11 +23,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_golden import RELU_AT_ZERO as KINK  # x = 1, W¹ = [[1, −1]], b¹ = [−1, 2]: z¹₁ = 0 exactly
 
-from handcalc import check, engine, render
-from handcalc.display import show, shown_value
-from handcalc.functions import ACTIVATIONS, LOSSES, evaluate, in_domain
-from handcalc.numbers import Num
-from handcalc.spec import parse
+from handcalc.core import check, engine
+from handcalc.core.display import show, shown_value
+from handcalc.core.functions import ACTIVATIONS, LOSSES, evaluate, in_domain
+from handcalc.core.numbers import Num
+from handcalc.core.spec import parse
+from handcalc.site import render
 
 # ---------------------------------------------------------------------------
 # kinks in functions.py

@@ -19,9 +19,9 @@ import mpmath
 import pytest
 from conftest import example_spec, example_trace
 
-from handcalc import engine
-from handcalc.numbers import Num
-from handcalc.spec import parse
+from handcalc.core import engine
+from handcalc.core.numbers import Num
+from handcalc.core.spec import parse
 
 
 def exact(values) -> list:

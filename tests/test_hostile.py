@@ -27,7 +27,7 @@ from click.testing import CliRunner
 from hostile_cases import CASES, Case
 
 from handcalc.cli import main
-from handcalc.mkdocs_plugin import HandcalcPlugin
+from handcalc.site.plugin import HandcalcPlugin
 
 ROOT = Path(__file__).resolve().parent.parent
 MISSING = "missing-target"  # where a dangling link points: must never come to exist

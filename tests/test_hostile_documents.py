@@ -21,10 +21,11 @@ import pytest
 import yaml
 from conftest import EXAMPLES, example_spec
 
-from handcalc import check, engine, render, sitegen
-from handcalc import worksheet as W
-from handcalc import worksheet_pages as P
-from handcalc.spec import load, parse
+from handcalc.core import check, engine
+from handcalc.core.spec import load, parse
+from handcalc.site import render, sitegen
+from handcalc.worksheets import model as W
+from handcalc.worksheets import output as P
 
 HOSTILE_TITLES = ["<script>alert(1)</script>", "{{ 7*7 }}", r"\textbf{x}", "$x$",
                   "<img src=x onerror=alert(1)> & {% raw %} \\(y\\) 50%"]

@@ -15,16 +15,17 @@ from click.testing import CliRunner
 from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec, example_trace
 from sitebuild import ROOT, Links, built_site
 
-from handcalc import check, engine, sitegen
-from handcalc import worksheet as W
 from handcalc.cli import main
-from handcalc.display import show
-from handcalc.errors import SpecError
-from handcalc.functions import LOSSES
-from handcalc.numbers import Num
-from handcalc.render import render_example
-from handcalc.spec import parse, read_yaml
-from handcalc.trace import Step
+from handcalc.core import check, engine
+from handcalc.core.display import show
+from handcalc.core.errors import SpecError
+from handcalc.core.functions import LOSSES
+from handcalc.core.numbers import Num
+from handcalc.core.spec import parse, read_yaml
+from handcalc.core.trace import Step
+from handcalc.site import sitegen
+from handcalc.site.render import render_example
+from handcalc.worksheets import model as W
 
 TRAINING = [n for n in EXAMPLE_NAMES if example_spec(n).trains]
 

@@ -1,4 +1,4 @@
-"""``handcalc.numbers``: exact and approximate arithmetic, calculator rounding, decimal text.
+"""``handcalc.core.numbers``: exact and approximate arithmetic, calculator rounding, decimal text.
 
 Expected values are either exact rationals (checked by Fraction arithmetic in the test)
 or computed here with mpmath at 150 digits, well beyond the 60 handcalc carries.
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handcalc.functions import evaluate
-from handcalc.numbers import (
+from handcalc.core.functions import evaluate
+from handcalc.core.numbers import (
     ONE,
     SIG_DIGITS,
     ZERO,

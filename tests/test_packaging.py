@@ -21,7 +21,9 @@ from conftest import example_trace
 from sitebuild import BIN, ROOT, mkdocs
 
 import handcalc
-from handcalc import resources, sitegen, spec
+from handcalc import resources
+from handcalc.core import spec
+from handcalc.site import sitegen
 
 SMALL = "candy-bar"  # the quickest shipped example with a training step
 CHROMIUM = Path("/usr/bin/chromium")

@@ -2,7 +2,7 @@
 
 These tests read the pages as a student does — the LaTeX of the built site, of the rendered
 Markdown in both roundings, and of the worksheet documents — and redo each line of printed
-numbers with exact arithmetic (:mod:`handcalc.pagecheck`): with ``=`` the numbers must give the
+numbers with exact arithmetic (:mod:`handcalc.equations.pagecheck`): with ``=`` the numbers must give the
 printed result exactly, with ``≈`` after rounding to its printed decimals, halves away from zero.
 Each test also counts the lines it found against a lower bound taken from the trace (every
 parameter's update is one such line), so a change of markup cannot make it pass by finding
@@ -22,13 +22,15 @@ from hypothesis import strategies as st
 from sitebuild import built_site
 from test_properties import problems
 
-from handcalc import check, engine, pagecheck, worksheet_pages
-from handcalc import worksheet as W
-from handcalc.errors import SpecError
-from handcalc.render import render_example
-from handcalc.sitegen import Example
-from handcalc.spec import parse
-from handcalc.trace import Trace
+from handcalc.core import check, engine
+from handcalc.core.errors import SpecError
+from handcalc.core.spec import parse
+from handcalc.core.trace import Trace
+from handcalc.equations import pagecheck
+from handcalc.site.render import render_example
+from handcalc.site.sitegen import Example
+from handcalc.worksheets import model as W
+from handcalc.worksheets import output as worksheet_pages
 
 
 def lower_bound(trace: Trace) -> int:

@@ -4,7 +4,7 @@ Networks of 1–4 layers, 1–5 units each, every activation (softmax only last)
 loss with targets it is defined for, both notations, batches of 1 and of all samples,
 exact and hand rounding; now and then a planted kink (a first-layer ReLU input of exactly 0,
 compared with the reference on exact Fractions).  Specs are built as plain dicts and go through
-``handcalc.spec.parse`` like a user's YAML would.
+``handcalc.core.spec.parse`` like a user's YAML would.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from conftest import example_spec
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from handcalc import check, engine
-from handcalc.errors import SpecError
-from handcalc.numbers import Num, round_half_away
-from handcalc.spec import Spec, parse
-from handcalc.trace import Trace, step_records
+from handcalc.core import check, engine
+from handcalc.core.errors import SpecError
+from handcalc.core.numbers import Num, round_half_away
+from handcalc.core.spec import Spec, parse
+from handcalc.core.trace import Trace, step_records
 
 HIDDEN = ["relu", "leaky_relu", "sigmoid", "tanh", "linear"]
 REGRESSION = ["difference", "mse", "half_sse", "mae"]
@@ -337,7 +337,7 @@ def test_engine_agrees_with_reference(problem: Problem) -> None:
 @examples(40)
 @given(problems())
 def test_float_path_agrees_with_reference(problem: Problem) -> None:
-    """With no exact steps every update runs on handcalc.fast; it must land where the reference does."""
+    """With no exact steps every update runs on handcalc.core.fast; it must land where the reference does."""
     spec, plan, results, margin = reference_results(problem)
     assume(margin > 0)  # float64 on both sides: a kink's side is decided by rounding noise
     trace = engine.run(spec.with_training(exact_steps=0))

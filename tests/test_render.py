@@ -10,11 +10,13 @@ import markdown
 import pytest
 import sympy
 
-from handcalc import check, engine, latex, render
-from handcalc import spec as spec_mod
-from handcalc.display import layout, show
+from handcalc.core import check, engine
+from handcalc.core import spec as spec_mod
+from handcalc.core.display import layout, show
+from handcalc.core.trace import Step
+from handcalc.equations import latex
 from handcalc.escape import escape_md, escape_xml
-from handcalc.trace import Step
+from handcalc.site import render
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml"))

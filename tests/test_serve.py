@@ -23,9 +23,9 @@ import pytest
 import yaml
 from sitebuild import BIN, ROOT
 
-from handcalc import engine
-from handcalc import spec as spec_mod
-from handcalc.display import show
+from handcalc.core import engine
+from handcalc.core import spec as spec_mod
+from handcalc.core.display import show
 
 pytestmark = pytest.mark.slow
 

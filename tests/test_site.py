@@ -15,10 +15,10 @@ import pytest
 import yaml
 from sitebuild import BIN, ROOT, Links, built_site, mkdocs, page_dir
 
-from handcalc import sitegen
-from handcalc import spec as spec_mod
-from handcalc import worksheet as W
-from handcalc.errors import SpecError
+from handcalc.core import spec as spec_mod
+from handcalc.core.errors import SpecError
+from handcalc.site import sitegen
+from handcalc.worksheets import model as W
 
 EXAMPLES = ROOT / "examples"
 SLUGS = {p.stem: spec_mod.load(p) for p in sorted(EXAMPLES.glob("*.yaml"))}

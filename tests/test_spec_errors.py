@@ -24,9 +24,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from handcalc import engine
-from handcalc import spec as spec_mod
 from handcalc.cli import main
+from handcalc.core import engine
+from handcalc.core import spec as spec_mod
 
 HANDCALC = Path(sys.executable).parent / "handcalc"
 

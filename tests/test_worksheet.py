@@ -15,14 +15,15 @@ import pytest
 from click.testing import CliRunner
 from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec
 
-from handcalc import check, pdf
-from handcalc import worksheet as W
-from handcalc import worksheet_pages as P
 from handcalc.cli import main
-from handcalc.display import show
-from handcalc.errors import SpecError
-from handcalc.spec import parse
-from handcalc.variants import variant
+from handcalc.core import check
+from handcalc.core.display import show
+from handcalc.core.errors import SpecError
+from handcalc.core.spec import parse
+from handcalc.core.variants import variant
+from handcalc.worksheets import model as W
+from handcalc.worksheets import output as P
+from handcalc.worksheets import pdf
 
 NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?")
 HOSTILE = r"<script>alert(1)</script> & 50% _x_ \href{javascript:alert(1)}{x} ../../etc"
@@ -263,7 +264,7 @@ def test_letter_paper(tmp_path):
 
 
 def test_site_pages_for_each_example():
-    from handcalc import sitegen
+    from handcalc.site import sitegen
 
     for ex in sitegen.collect(EXAMPLES, producers=(P.site_pages,)):
         pages = {p.path: p.markdown for p in ex.rendered.pages}

@@ -11,13 +11,13 @@ A worksheet covers a *scope* of one training step:
 
 Each line is *formula = given numbers = box*.  Numbers the student is given (inputs,
 targets, weights, biases, η) are written out; a number the student worked out on an
-earlier line is written as that line's symbol (:class:`handcalc.latex.Named`), so the
+earlier line is written as that line's symbol (:class:`handcalc.equations.latex.Named`), so the
 worksheet never gives an answer away.  The answer key is the same document with every
-box filled from the trace through :func:`handcalc.display.show`.
+box filled from the trace through :func:`handcalc.core.display.show`.
 
 Worksheets use hand rounding by default (every result rounded to ``decimals`` places,
 halves away from zero, before it is used again), so a student with a calculator gets
-exactly the key's numbers, and :func:`handcalc.check.check` re-checks the key.
+exactly the key's numbers, and :func:`handcalc.core.check.check` re-checks the key.
 
 Variants (:func:`make_variants`) draw fresh hand-friendly weights (and optionally inputs)
 from seeds derived reproducibly from one base seed.
@@ -32,16 +32,17 @@ from fractions import Fraction
 from itertools import islice
 from typing import Any
 
-from . import check as check_mod
-from . import engine, latex
-from .display import Named, Shown, operands, show
-from .errors import SpecError
-from .functions import ACTIVATIONS
-from .latex import Equation, Style
-from .numbers import Num, round_half_away
-from .spec import LayerSpec, Spec, Training, parse
-from .trace import Affine, Applied, BackwardLayer, ForwardLayer, Mean, Record, Step, Trace, Update
-from .variants import variant
+from ..core import check as check_mod
+from ..core import engine
+from ..core.display import Named, Shown, operands, show
+from ..core.errors import SpecError
+from ..core.functions import ACTIVATIONS
+from ..core.numbers import Num, round_half_away
+from ..core.spec import LayerSpec, Spec, Training, parse
+from ..core.trace import Affine, Applied, BackwardLayer, ForwardLayer, Mean, Record, Step, Trace, Update
+from ..core.variants import variant
+from ..equations import latex
+from ..equations.latex import Equation, Style
 
 SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
@@ -226,7 +227,7 @@ def _named(x: Num, symbol: str | None) -> Num:
 
 
 def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
-    """The record with its derived operands (in the order of :func:`handcalc.display.operands`) named."""
+    """The record with its derived operands (in the order of :func:`handcalc.core.display.operands`) named."""
     it = iter(derived)
     if isinstance(rec, Affine):
         terms = tuple((_named(x, next(it)), _named(w, next(it))) for x, w in rec.terms)
@@ -466,7 +467,7 @@ def _forward_rule(st: Style) -> str:
 
 
 def _all_records(trace: Trace) -> Iterator[Record]:
-    from .trace import forward_records, step_records
+    from ..core.trace import forward_records, step_records
 
     if trace.steps:
         yield from (r for _, r in step_records(trace.steps[0]))
@@ -508,7 +509,7 @@ def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *
     """``count`` worksheets with fresh weights, each different, each key re-checked.
 
     Variant ``k`` tries the seeds :func:`variant_seed` ``(seed, k, 0), (seed, k, 1), …`` and keeps
-    the first whose numbers stay in the loss's domain, whose key passes :func:`handcalc.check.check`,
+    the first whose numbers stay in the loss's domain, whose key passes :func:`handcalc.core.check.check`,
     whose numbers differ from every earlier variant and (if possible) whose hidden layers are not
     all switched off."""
     scope = scope or default_scope(spec)

@@ -35,18 +35,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from . import atomic, engine, resources
-from . import check as check_mod
-from . import spec as spec_mod
-from .check import Report
-from .errors import SpecError
-from .escape import escape_md, printable
-from .numbers import shorten
-from .pages import Page, Rendered
+from .. import atomic, resources
+from ..core import check as check_mod
+from ..core import engine
+from ..core import spec as spec_mod
+from ..core.check import Report
+from ..core.errors import SpecError
+from ..core.numbers import shorten
+from ..core.spec import Spec
+from ..core.trace import Trace
+from ..escape import escape_md, printable
+from ..pages import Page, Rendered
+from ..worksheets.output import site_pages
 from .render import render_example  # imported here, before any fork: the workers share it
-from .spec import Spec
-from .trace import Trace
-from .worksheet_pages import site_pages
 
 log = logging.getLogger("mkdocs.plugins.handcalc")
 PAGE_PARAMETERS = 5_000  # weights and biases of an example the site makes pages for, at most
@@ -79,7 +80,7 @@ class Collected:
     spec: Spec | None  # None: the spec has an error and no earlier version (see :func:`broken`)
     rendered: Rendered  # the producers' pages and files, merged (the overview first)
     error: str | None = None  # the spec's error, when the pages stand in for a broken spec
-    report_failures: int = 0  # equations or gradients that handcalc.check found wrong
+    report_failures: int = 0  # equations or gradients that handcalc.core.check found wrong
 
 
 @dataclass(frozen=True)

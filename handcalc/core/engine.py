@@ -10,12 +10,12 @@ Conventions (row orientation, one sample ``s`` of a batch of ``n``):
 * gradients: ``∂L/∂W^{[l]} = (1/n) Σ_s (a_s^{[l−1]})^T δ_s^{[l]}``,  ``∂L/∂b^{[l]} = (1/n) Σ_s δ_s^{[l]}``
 * update:    ``W ← W − η ∂L/∂W``,  ``b ← b − η ∂L/∂b`` (plain SGD, no momentum)
 * after:     the same samples forward again with the new parameters, their loss, and
-  the change ``L_new − L`` (:class:`handcalc.trace.After`)
+  the change ``L_new − L`` (:class:`handcalc.core.trace.After`)
 
 With ``display.rounding: hand`` every recorded value is rounded to
 ``display.decimals`` (halves away from zero) before it is used again.
 After ``training.exact_steps`` updates the rest of the training runs on the
-float64 path (:mod:`handcalc.fast`).
+float64 path (:mod:`handcalc.core.fast`).
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ LOSSES: dict[str, Loss] = {
 
 
 def evaluate(fn: str, args: Sequence[Num], index: int = 0, param: Num | None = None) -> Num:
-    """Evaluate a named function of the trace (see :class:`handcalc.trace.Applied`)."""
+    """Evaluate a named function of the trace (see :class:`handcalc.core.trace.Applied`)."""
     kind, _, name = fn.rpartition(":")
     slope = param if param is not None else ZERO
     if kind == "":

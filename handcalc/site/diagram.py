@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .display import show
-from .escape import escape_xml
-from .latex import Style
-from .numbers import Num
-from .spec import Spec
-from .trace import Params
+from ..core.display import show
+from ..core.numbers import Num
+from ..core.spec import Spec
+from ..core.trace import Params
+from ..equations.latex import Style
+from ..escape import escape_xml
 
 LABELS_UP_TO = 4  # widest layer for which weights are labelled
 COL = 160  # horizontal distance between layers

@@ -1,10 +1,10 @@
 """``handcalc check``: re-check every displayed equation and every gradient.
 
 1. *Re-check*: each equation is recomputed from its operands **as written** on the page
-   (:func:`handcalc.display.layout` chooses their digits): rounded to the written result's
+   (:func:`handcalc.core.display.layout` chooses their digits): rounded to the written result's
    decimals, halves away from zero, it must give the written result, and exactly so where
    the page writes ``=``.  The pages themselves are re-checked too, from their LaTeX
-   (:mod:`handcalc.pagecheck`).
+   (:mod:`handcalc.equations.pagecheck`).
 2. *Finite differences*: for each exact step, every ∂L/∂θ is compared with the
    central difference (L(θ+h) − L(θ−h)) / 2h of the batch loss at the step's
    starting parameters, on unrounded numbers (h = 10⁻²⁵, so for piecewise-linear

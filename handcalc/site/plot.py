@@ -16,7 +16,7 @@ import math
 from collections.abc import Sequence
 from html import escape
 
-from .trace import Trace
+from ..core.trace import Trace
 
 WIDTH, HEIGHT = 640, 340
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 14, 46  # margins around the plot area

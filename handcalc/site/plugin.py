@@ -1,6 +1,6 @@
 """The MkDocs plugin ``handcalc``: the worked examples as in-memory pages of the site.
 
-Glue only; the work is in :mod:`handcalc.sitegen`.  The plugin needs nothing but
+Glue only; the work is in :mod:`handcalc.site.sitegen`.  The plugin needs nothing but
 ``- handcalc`` under ``plugins`` (every option: ``docs/own-site.md``):
 
 * ``on_config`` checks the Markdown extensions the pages need (:data:`EXTENSIONS`) and adds
@@ -43,9 +43,10 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
-from . import resources, sitegen
-from .errors import SpecError
-from .escape import printable
+from .. import resources
+from ..core.errors import SpecError
+from ..escape import printable
+from . import sitegen
 
 log = get_plugin_logger(__name__)
 

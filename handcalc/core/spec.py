@@ -267,6 +267,8 @@ def read_yaml(text: str, name: str = "spec") -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        if "maximum nesting depth" in problem:  # libyaml ≥ 0.2.6 stops at 1,000 levels, before the composer looks
+            problem = f"nested more than {LIMITS['nesting']} levels deep"
         raise SpecError(name, f"not valid YAML{where}: {problem}") from None
     except (ValueError, RecursionError) as exc:  # a constructor's own complaint, e.g. bad base64
         raise SpecError(name, f"not valid YAML: {exc.__class__.__name__}: {shorten(str(exc), 80)}") from None

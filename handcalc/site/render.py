@@ -10,7 +10,7 @@ The Markdown needs these extensions: ``pymdownx.arithmatex`` (generic mode: ``$â
 ``pymdownx.superfences``, ``tables``, ``attr_list``, ``md_in_html``, ``admonition``.
 
 The builders here pick *which* records to show and lay them out; every equation comes
-from :mod:`handcalc.latex`, every number from :func:`handcalc.display.show`.
+from :mod:`handcalc.equations.latex`, every number from :func:`handcalc.core.display.show`.
 """
 
 from __future__ import annotations
@@ -21,19 +21,19 @@ from functools import cache
 
 import jinja2
 
-from . import latex
-from .check import Report
+from ..core.check import Report
+from ..core.display import joint, show
+from ..core.functions import LOSSES
+from ..core.numbers import Num
+from ..core.spec import LayerSpec, Spec
+from ..core.trace import After, Applied, BackwardLayer, ForwardLayer, Record, Step, Trace
+from ..equations import latex
+from ..equations.latex import Style, bmatrix
+from ..equations.pagecheck import PageCheck, check_pages
+from ..escape import escape_md
+from ..pages import Asset, Page, Rendered
 from .diagram import network_svg
-from .display import joint, show
-from .escape import escape_md
-from .functions import LOSSES
-from .latex import Style, bmatrix
-from .numbers import Num
-from .pagecheck import PageCheck, check_pages
-from .pages import Asset, Page, Rendered
 from .plot import loss_svg
-from .spec import LayerSpec, Spec
-from .trace import After, Applied, BackwardLayer, ForwardLayer, Record, Step, Trace
 
 DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
 DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big

@@ -5,7 +5,7 @@ and a checker can recompute:
 
 * :class:`Affine`  — ``value = scale · (Σ_k x_k·w_k + offset)`` (dot products, δ, ∂L/∂W, ∂L/∂a)
 * :class:`Mean`    — ``value = (1/n) Σ items`` (batch loss, ∂L/∂b)
-* :class:`Applied` — ``value = fn(args)`` for a function of :mod:`handcalc.functions`
+* :class:`Applied` — ``value = fn(args)`` for a function of :mod:`handcalc.core.functions`
 * :class:`Update`  — ``value = old − rate·grad``
 
 ``rounded`` is true when ``display.rounding: hand`` changed the value when it was
@@ -42,7 +42,7 @@ class Mean:
 
 @dataclass(frozen=True)
 class Applied:
-    """``fn`` names an entry of :func:`handcalc.functions.evaluate`:
+    """``fn`` names an entry of :func:`handcalc.core.functions.evaluate`:
     ``relu`` (args ``z_j``), ``softmax`` (args ``z``, ``index`` j), ``d:relu`` (args ``z_j``),
     ``d:sigmoid`` (args ``a_j``), ``d:softmax`` (args ``a_k, a_j``; ``index`` 1 when k = j),
     ``loss:mse`` (args ``y…, ŷ…``), ``dloss:mse`` (args ``y_j, ŷ_j``; ``index`` = outputs)."""

@@ -3,12 +3,12 @@
 Each function here takes one trace record and the place it stands (layer, unit,
 sample) and returns an :class:`Equation`: the left-hand symbol, the symbolic
 right-hand side, the same right-hand side with the numbers put in, and the result
-with its relations (see :class:`handcalc.display.Layout`).
+with its relations (see :class:`handcalc.core.display.Layout`).
 The site prints all three parts; a worksheet prints the first two and a box.
 
-Numbers are written only through :func:`handcalc.display.show`: results with
+Numbers are written only through :func:`handcalc.core.display.show`: results with
 ``display.decimals``, the operands of a substituted line with
-:func:`handcalc.display.layout` decimals, so that every line re-checks from the page; the
+:func:`handcalc.core.display.layout` decimals, so that every line re-checks from the page; the
 relation before the numbers is ``\approx`` when a written operand is rounded, the one
 before the result ``=`` only when the written numbers give it exactly.
 A negative factor of a product is put in parentheses: ``5 \\cdot (-2)``.
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import sympy
 from sympy.printing.latex import LatexPrinter
 
-from .display import FRACTION, Layout, Named, layout, show
-from .numbers import Num
-from .trace import Affine, Applied, Mean, Record, Update
+from ..core.display import FRACTION, Layout, Named, layout, show
+from ..core.numbers import Num
+from ..core.trace import Affine, Applied, Mean, Record, Update
 
 # ---------------------------------------------------------------------------
 # text inside math
@@ -72,13 +72,13 @@ class Style:
 
 
 def tex_relation(rel: str) -> str:
-    """``=`` or ``\approx`` for a relation of :class:`handcalc.display.Layout`."""
+    """``=`` or ``\approx`` for a relation of :class:`handcalc.core.display.Layout`."""
     return r"\approx" if rel == "≈" else "="
 
 
 def number(x: Num, places: int | Layout, rounded: bool = False) -> str:
-    """A number as written with ``places`` decimals (see :func:`handcalc.display.show`), or with
-    the decimals a line's :class:`handcalc.display.Layout` chose for it."""
+    """A number as written with ``places`` decimals (see :func:`handcalc.core.display.show`), or with
+    the decimals a line's :class:`handcalc.core.display.Layout` chose for it."""
     if isinstance(x, Named):
         return "{" + x.symbol + "}"
     if isinstance(places, Layout):

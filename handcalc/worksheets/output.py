@@ -4,12 +4,12 @@
   self-contained HTML document (KaTeX from a ``katex/`` folder beside it);
   :func:`keys_document` — the teacher's combined key, every variant's answers in a grid.
 * :func:`write` — the files of one ``handcalc worksheet`` run: HTML always, then PDF
-  through :mod:`handcalc.pdf` (one browser for all of them).
+  through :mod:`handcalc.worksheets.pdf` (one browser for all of them).
 * :func:`site_pages` — the page producer for the site: ``worksheet.md`` and ``answers.md``
   in each example's folder.
 
-Every number comes from the worksheet's lines (:mod:`handcalc.worksheet`), which take it
-from the trace through :func:`handcalc.display.show`; the templates only choose fields.
+Every number comes from the worksheet's lines (:mod:`handcalc.worksheets.model`), which take it
+from the trace through :func:`handcalc.core.display.show`; the templates only choose fields.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ from pathlib import Path
 
 import jinja2
 
-from . import atomic, pdf
-from .errors import SpecError
-from .escape import escape_md
-from .pagecheck import check_text
-from .pages import Page, Rendered
-from .worksheet import SCOPE_TITLES, TooLarge, Worksheet, default_scope, make
+from .. import atomic
+from ..core.errors import SpecError
+from ..equations.pagecheck import check_text
+from ..escape import escape_md
+from ..pages import Page, Rendered
+from . import pdf
+from .model import SCOPE_TITLES, TooLarge, Worksheet, default_scope, make
 
 SCOPES = {k: v.capitalize() for k, v in SCOPE_TITLES.items()}
 KATEX_DIR = "katex"  # beside the HTML files
@@ -106,7 +107,7 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
     """Write every document as HTML (always) and, for ``fmt == "pdf"``, its PDFs.
 
     Refuses (:class:`Clash`) when a file it would write exists, unless ``force``.  Raises
-    :class:`handcalc.pdf.PdfError` after writing the HTML when PDFs cannot be made."""
+    :class:`handcalc.worksheets.pdf.PdfError` after writing the HTML when PDFs cannot be made."""
     targets = [out / f"{d.stem}.html" for d in docs]
     if fmt == "pdf":
         targets += [out / f"{stem}.pdf" for d in docs for stem, _, _ in d.prints]

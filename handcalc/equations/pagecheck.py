@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .numbers import Num, round_half_away
+from ..core.numbers import Num, round_half_away
 
 _MD_BLOCK = re.compile(r"^[ \t]*\$\$[ \t]*\n(.*?)\n[ \t]*\$\$[ \t]*$", re.S | re.M)
 _HTML_BLOCK = re.compile(r'<div class="math display">(.*?)</div>', re.S)  # worksheet documents

@@ -1,6 +1,6 @@
 """The trace as plain data (for ``handcalc run --json``).
 
-Numbers become strings (:func:`handcalc.numbers.to_decimal_string`): the exact
+Numbers become strings (:func:`handcalc.core.numbers.to_decimal_string`): the exact
 decimal where it terminates, otherwise 25 significant digits.  Matrices are
 written in the spec's notation: ``row`` → inputs × units, ``column`` → units × inputs.
 """

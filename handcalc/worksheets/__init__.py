@@ -1,0 +1,2 @@
+"""Worksheets: the lines with blanks and their keys (``model``), HTML documents and site
+pages (``output``), PDFs (``pdf``). Never imports :mod:`handcalc.site`."""
