@@ -95,9 +95,10 @@ class Run:
 
     @cached_property
     def rendered(self) -> Rendered:
-        from .site.sitegen import PRODUCERS, Example, merge, slugify
+        from .escape import slug
+        from .site.sitegen import PRODUCERS, Example, merge
 
-        example = Example(Path(self.spec.title), slugify(self.spec.title) or "example", self.trace, self.report)
+        example = Example(Path(self.spec.title), slug(self.spec.title, "example"), self.trace, self.report)
         return merge(example.slug, [make(example) for make in PRODUCERS])
 
     @property

@@ -226,9 +226,10 @@ def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, 
     Exits 2 for a bad request, 1 when PDFs cannot be made (the HTML is still written)."""
     from tqdm import tqdm
 
+    from .escape import slug
     from .worksheets import model as ws_mod
     from .worksheets import pdf
-    from .worksheets.output import Clash, documents, pdf_count, slug, write
+    from .worksheets.output import Clash, documents, pdf_count, write
 
     with _user_errors():
         if variants is None and (integers or inputs or weight_decimals is not None):
@@ -243,7 +244,7 @@ def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, 
                 sheets = ws_mod.make_variants(s, variants, seed, scope, integers=integers or None,
                                               weight_decimals=weight_decimals, inputs=inputs, rounding=rounding,
                                               decimals=decimals, where=spec, progress=bar.update)
-        docs = documents(sheets, slug(Path(spec).stem))
+        docs = documents(sheets, slug(Path(spec).stem, "worksheet"))
         try:
             with tqdm(total=pdf_count(docs) if fmt == "pdf" else 0, desc="PDFs", unit="pdf", file=sys.stderr,
                       disable=(variants or 0) < 3 or None, leave=False) as bar:

@@ -7,6 +7,7 @@ show literally: never as markup, math or a link.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 _MD_ESCAPES = {
@@ -37,3 +38,9 @@ def printable(s: str, keep: str = "") -> str:
     characters of ``keep`` (``"\\n"`` for multi-line output) are left as they are."""
     return "".join(c if c in keep or unicodedata.category(c) not in ("Cc", "Cf") else
                    (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}") for c in str(s))
+
+
+def slug(name: str, fallback: str = "") -> str:
+    """A name reduced to ``[a-z0-9-]`` for a file or folder: ``Candy Bar_2`` → ``candy-bar-2``,
+    ``../../etc/passwd`` → ``etc-passwd`` (``fallback`` when nothing is left)."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or fallback

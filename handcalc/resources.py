@@ -12,7 +12,9 @@ Nothing here imports the engine, so the command line and the PDF printer can use
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent
 ASSETS = PACKAGE / "assets"
@@ -33,3 +35,15 @@ def site_assets() -> list[tuple[str, Path]]:
 
 def katex_version() -> str:
     return (KATEX / "VERSION").read_text(encoding="utf-8").strip()
+
+
+@cache
+def templates() -> Any:
+    """The one Jinja environment of the package's templates (``templates/``): undefined names
+    are errors, ``*.html.j2`` templates escape what they are given as HTML, the Markdown ones leave
+    escaping to the code that fills them (:mod:`handcalc.escape`)."""
+    import jinja2  # here: the command line starts without it
+
+    return jinja2.Environment(loader=jinja2.PackageLoader("handcalc", "templates"), undefined=jinja2.StrictUndefined,
+                              autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False),
+                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import markdown
 import pytest
-import sympy
 
 from handcalc.core import check, engine
 from handcalc.core import spec as spec_mod
@@ -261,23 +260,6 @@ def test_markdown_and_xml_escaping():
 
 
 # -- the rules table (sympy) ---------------------------------------------------------------------
-
-def test_activation_rules_are_the_derivatives():
-    z, a = sympy.symbols("z a")
-    for name, (value, deriv) in latex.ACTIVATION_RULES.items():
-        if isinstance(value, sympy.Piecewise):
-            for (v, _), (d, _) in zip(value.args, deriv.args):
-                assert sympy.simplify(sympy.diff(v, z) - d) == 0, name
-        else:
-            assert sympy.simplify(sympy.diff(value, z) - deriv.subs(a, value)) == 0, name
-
-
-@pytest.mark.parametrize("name", ["difference", "mse", "half_sse", "bce", "cce"])
-def test_loss_rules_are_the_derivatives(name):
-    y, h = sympy.symbols("y yhat")
-    value, deriv = latex.loss_rules(name, y, h)
-    assert sympy.simplify(sympy.diff(value, h) - deriv) == 0
-
 
 def _matrices(tex: str) -> list[list[list[str]]]:
     """Every ``bmatrix`` of a LaTeX text, as rows of cell texts."""

@@ -306,7 +306,7 @@ def test_folder_instead_of_a_file(tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------
-# every other validation branch of spec.py and of data.generate (datasets.check_options),
+# every other validation branch of spec.py and of data.generate (spec._generate_options),
 # one case each, through `handcalc run` only (the cases above show that every command
 # reports a bad spec the same way)
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from . import engine, fast
 from .display import evaluate_with, layout, operands, written
-from .functions import evaluate
+from .functions import ACTIVATIONS, evaluate
 from .numbers import Num
 from .spec import Spec
 from .trace import Params, Record, Step, Trace, forward_records, step_records
@@ -148,8 +148,8 @@ def _float_difference(spec: Spec, batch: Sequence[int], params: Sequence[Params]
 def _kinks(spec: Spec, s: Step) -> set[tuple[int, int]]:
     """(layer index, unit) of every ReLU input sitting on the kink z = 0 in this step."""
     return {(l, j) for l, (lay, f) in enumerate(zip(spec.layers, s.forward))
-            if lay.activation in ("relu", "leaky_relu")
-            for zs in f.z for j, r in enumerate(zs) if abs(r.value) < KINK}
+            for zs in f.z for j, r in enumerate(zs)
+            if any(abs(r.value - k) < KINK for k in ACTIVATIONS[lay.activation].kinks)}
 
 
 def _crosses(kinks: set[tuple[int, int]], l: int, unit: int) -> bool:

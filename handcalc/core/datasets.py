@@ -19,38 +19,12 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
-from .errors import SpecError
-
 Rows = list[tuple[list[Fraction], list[Fraction]]]
 
 OPTIONS = {
     "kind": None, "samples": 40, "seed": 0, "noise": Fraction(1, 5), "test_fraction": Fraction(1, 5),
     "decimals": 2, "standardize": False, "center": 1,
 }
-
-
-def check_options(g: dict[str, Any], n_in: int, n_out: int) -> dict[str, Any]:
-    from .spec import boolean, integer, number  # local: spec imports this module
-
-    if n_in != 2:
-        raise SpecError("data.generate", f"generated data sets have 2 inputs, the network has {n_in}")
-    if n_out not in (1, 2):
-        raise SpecError("data.generate", f"generated data sets need 1 or 2 outputs, the network has {n_out}")
-    opts = {
-        "samples": integer(g.get("samples", OPTIONS["samples"]), "data.generate.samples", 4, 100_000),
-        "seed": integer(g.get("seed", 0), "data.generate.seed", 0, 2**63),
-        "noise": number(g.get("noise", OPTIONS["noise"]), "data.generate.noise"),
-        "test_fraction": number(g.get("test_fraction", OPTIONS["test_fraction"]), "data.generate.test_fraction"),
-        "decimals": integer(g.get("decimals", 2), "data.generate.decimals", 0, 8),
-        "standardize": boolean(g.get("standardize", False), "data.generate.standardize"),
-        "center": number(g.get("center", 1), "data.generate.center"),
-        "one_hot": n_out == 2,
-    }
-    if opts["noise"] < 0:
-        raise SpecError("data.generate.noise", "expected a number ≥ 0")
-    if not 0 <= opts["test_fraction"] < 1:
-        raise SpecError("data.generate.test_fraction", "expected a number from 0 up to (not including) 1")
-    return opts
 
 
 def _round(v: float, decimals: int) -> Fraction:

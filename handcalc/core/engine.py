@@ -27,7 +27,7 @@ from fractions import Fraction
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES, evaluate, in_domain
 from .numbers import ONE, ZERO, Num, round_half_away
-from .spec import Spec
+from .spec import LayerSpec, Spec
 from .trace import (
     Affine,
     After,
@@ -101,6 +101,12 @@ def schedule(spec: Spec) -> Iterator[tuple[int, tuple[int, ...]]]:
             yield epoch, tuple(order[start:start + bs])
 
 
+def _parameter(lay: LayerSpec) -> Num | None:
+    """The layer's activation parameter (the leaky ReLU slope), or None."""
+    name = ACTIVATIONS[lay.activation].parameter
+    return None if name is None else Num(getattr(lay, name))
+
+
 def initial_params(spec: Spec) -> tuple[Params, ...]:
     return tuple(
         Params(tuple(tuple(Num(w) for w in row) for row in lay.weights),
@@ -114,7 +120,7 @@ def forward(spec: Spec, params: Sequence[Params], xs: Sequence[Sequence[Num]], r
     inputs = [tuple(x) for x in xs]
     for l, (lay, p) in enumerate(zip(spec.layers, params), start=1):
         act = ACTIVATIONS[lay.activation]
-        slope = Num(lay.negative_slope) if lay.activation == "leaky_relu" else None
+        slope = _parameter(lay)
         zs, as_ = [], []
         for a_prev in inputs:
             z = tuple(r.affine([(a_prev[i], p.W[i][j]) for i in range(len(a_prev))],
@@ -135,7 +141,7 @@ def _derivative(act_name: str, z: Sequence[Num], a: Sequence[Num], slope: Num | 
     act = ACTIVATIONS[act_name]
     if not act.elementwise:  # softmax: the Jacobian J_kj = a_k (1[k=j] − a_j)
         n = len(a)
-        return tuple(tuple(r.applied("d:softmax", (a[k], a[j]), int(k == j)) for j in range(n)) for k in range(n))
+        return tuple(tuple(r.applied("d:" + act_name, (a[k], a[j]), int(k == j)) for j in range(n)) for k in range(n))
     src = z if act.derivative_of == "z" else a
     return tuple(r.applied("d:" + act_name, (v,), 0, slope) for v in src)
 
@@ -165,7 +171,7 @@ def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: t
     backward: list[BackwardLayer] = []
     for l in range(len(spec.layers), 0, -1):
         lay, p, f = spec.layers[l - 1], params[l - 1], fwd[l - 1]
-        slope = Num(lay.negative_slope) if lay.activation == "leaky_relu" else None
+        slope = _parameter(lay)
         derivs, dzs = [], []
         for s in range(len(batch)):
             z = [rec.value for rec in f.z[s]]
@@ -229,10 +235,11 @@ def _after(spec: Spec, params: Sequence[Params], xs: Sequence[tuple[Num, ...]], 
 
 def classify(spec: Spec, yhat: Sequence[Num]) -> int | None:
     """The predicted class of a classifier (sigmoid: ŷ ≥ ½; softmax: arg max), else ``None``."""
-    act = spec.layers[-1].activation
-    if act == "softmax" or (spec.loss == "cce" and len(yhat) > 1):
+    act = ACTIVATIONS[spec.layers[-1].activation].classes
+    loss = LOSSES[spec.loss].classes if spec.loss else None
+    if act == "argmax" or (loss == "argmax" and len(yhat) > 1):
         return max(range(len(yhat)), key=lambda j: yhat[j])
-    if act == "sigmoid" or spec.loss == "bce":
+    if act == "threshold" or loss == "threshold":
         return int(yhat[0] >= Num(Fraction(1, 2)))
     return None
 

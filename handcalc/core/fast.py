@@ -12,65 +12,15 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .errors import SpecError
+from .functions import ACTIVATIONS, LOSSES
 from .spec import Spec
 
 Arrays = list[tuple[np.ndarray, np.ndarray | None]]
 
 
-def _act(name: str, z: np.ndarray, slope: float) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    if name == "leaky_relu":
-        return np.where(z > 0, z, slope * z)
-    if name == "sigmoid":
-        with np.errstate(over="ignore"):  # e^{-z} overflows for z ≪ 0: the sigmoid is then 0, correctly
-            return 1.0 / (1.0 + np.exp(-z))
-    if name == "tanh":
-        return np.tanh(z)
-    if name == "linear":
-        return z
-    if name == "softmax":
-        e = np.exp(z - z.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    raise KeyError(name)
-
-
-def _delta(name: str, z: np.ndarray, a: np.ndarray, da: np.ndarray, slope: float) -> np.ndarray:
-    if name == "relu":
-        return da * (z > 0)
-    if name == "leaky_relu":
-        return da * np.where(z > 0, 1.0, slope)
-    if name == "sigmoid":
-        return da * a * (1 - a)
-    if name == "tanh":
-        return da * (1 - a * a)
-    if name == "linear":
-        return da
-    if name == "softmax":  # J^T da with J_kj = a_k (1[k=j] − a_j)
-        return a * (da - (a * da).sum(axis=1, keepdims=True))
-    raise KeyError(name)
-
-
 def _loss(name: str, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample loss and ∂L_s/∂ŷ."""
-    n = y.shape[1]
-    if name == "difference":
-        return (y - p).sum(axis=1), -np.ones_like(p)
-    if name == "mse":
-        return ((y - p) ** 2).mean(axis=1), -2 * (y - p) / n
-    if name == "half_sse":
-        return 0.5 * ((y - p) ** 2).sum(axis=1), p - y
-    if name == "mae":
-        return np.abs(y - p).mean(axis=1), -np.sign(y - p) / n
-    if name == "bce":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(y != 0, y * np.log(p), 0.0) + np.where(y != 1, (1 - y) * np.log(1 - p), 0.0)
-        return -t.sum(axis=1), (p - y) / (p * (1 - p))
-    if name == "cce":
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(y != 0, y * np.log(p), 0.0)
-        return -t.sum(axis=1), np.where(y != 0, -y / p, 0.0)
-    raise KeyError(name)
+    return LOSSES[name].np_value(np, y, p)
 
 
 def to_arrays(params: Sequence) -> Arrays:
@@ -83,7 +33,7 @@ def _forward(spec: Spec, arrays: Arrays, x: np.ndarray) -> tuple[list[np.ndarray
     for lay, (W, b) in zip(spec.layers, arrays):
         z = acts[-1] @ W + (0.0 if b is None else b)
         zs.append(z)
-        acts.append(_act(lay.activation, z, float(lay.negative_slope)))
+        acts.append(ACTIVATIONS[lay.activation].np_value(np, z, float(lay.negative_slope)))
     return acts, zs
 
 
@@ -101,7 +51,7 @@ def step(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     lr = float(spec.learning_rate)
     for l in range(len(spec.layers) - 1, -1, -1):
         lay, (W, b) = spec.layers[l], arrays[l]
-        dz = _delta(lay.activation, zs[l], acts[l + 1], da, float(lay.negative_slope))
+        dz = ACTIVATIONS[lay.activation].np_delta(np, zs[l], acts[l + 1], da, float(lay.negative_slope))
         dW = acts[l].T @ dz / n
         if l > 0:
             da = dz @ W.T
@@ -115,18 +65,19 @@ class _OutOfDomain(Exception):
     """A prediction outside the loss's domain: (sample in the batch, output, value)."""
 
 
-DOMAINS = {"bce": (0.0, 1.0, "(0, 1)"), "cce": (0.0, np.inf, "(0, ∞)")}  # open intervals, as on the exact path
-
-
 def _check_domain(loss: str, p: np.ndarray) -> None:
-    """The exact path's domain check: bce needs 0 < ŷ < 1, cce ŷ > 0 (a float64 sigmoid
+    """The exact path's domain check (bce needs 0 < ŷ < 1, cce ŷ > 0; a float64 sigmoid
     saturates to exactly 0 or 1 where the exact value would not)."""
-    if loss in DOMAINS:
-        low, high, _ = DOMAINS[loss]
-        bad = np.argwhere(~((p > low) & (p < high)))
-        if len(bad):
-            s, j = bad[0]
-            raise _OutOfDomain(int(s), int(j), float(p[s, j]))
+    domain = LOSSES[loss].domain
+    if domain is None:
+        return
+    low = -np.inf if domain.low is None else float(domain.low)
+    high = np.inf if domain.high is None else float(domain.high)
+    inside = (p >= low) & (p <= high) if domain.closed else (p > low) & (p < high)
+    bad = np.argwhere(~inside)
+    if len(bad):
+        s, j = bad[0]
+        raise _OutOfDomain(int(s), int(j), float(p[s, j]))
 
 
 def _finite(spec: Spec, arrays: Arrays, loss: float, number: int) -> None:
@@ -159,7 +110,7 @@ def train(spec: Spec, params: Sequence, plan: Sequence[tuple[int, tuple[int, ...
         except _OutOfDomain as exc:
             s, j, value = exc.args
             raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {value:.6g} in "
-                            f"float64, where {spec.loss} is undefined (it needs ŷ in {DOMAINS[spec.loss][2]}); "
+                            f"float64, where {spec.loss} is undefined (it needs ŷ in {LOSSES[spec.loss].domain}); "
                             "use a smaller learning_rate, fewer epochs or smaller weights") from None
         _finite(spec, arrays, losses[-1], number)
         done += 1

@@ -516,8 +516,8 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
         raw = _keys(raw, where, LAYER, {"units", "activation"})
         units = integer(raw["units"], f"{where}.units", 1, LIMITS["units"])
         act = choice(raw["activation"], f"{where}.activation", list(ACTIVATIONS))
-        if act == "softmax" and n != len(d) - 1:
-            raise SpecError(f"{where}.activation", "softmax is only supported on the last layer")
+        if ACTIVATIONS[act].last_only and n != len(d) - 1:
+            raise SpecError(f"{where}.activation", f"{act} is only supported on the last layer")
         w = raw.get("weights")
         if fan_in is None:  # the first layer fixes the input count
             if w is None:
@@ -575,7 +575,7 @@ def _data(d: Any, n_in: int, n_out: int, need_y: bool) -> tuple[tuple[Sample, ..
             raise SpecError("data.generate", "give either generate or train/test, not both")
         g = _keys(d["generate"], "data.generate", set(datasets.OPTIONS), {"kind"})
         kind = choice(g["kind"], "data.generate.kind", list(datasets.GENERATORS))
-        opts = datasets.check_options(g, n_in, n_out)
+        opts = _generate_options(g, n_in, n_out)
         train, test = datasets.GENERATORS[kind](**opts)
         to_s = lambda rows: tuple(Sample(tuple(x), tuple(y)) for x, y in rows)  # noqa: E731
         return to_s(train), to_s(test)
@@ -587,16 +587,41 @@ def _data(d: Any, n_in: int, n_out: int, need_y: bool) -> tuple[tuple[Sample, ..
 
 
 def _targets(loss: str | None, train: tuple[Sample, ...], test: tuple[Sample, ...]) -> None:
-    """Cross-entropy targets are probabilities: 0 ≤ y ≤ 1 for bce, y ≥ 0 for cce
-    (any other target makes the loss negative or meaningless)."""
-    if loss not in ("bce", "cce"):
+    """The targets a loss accepts (its registry entry's ``targets``): cross-entropy targets are
+    probabilities, 0 ≤ y ≤ 1 for bce, y ≥ 0 for cce (any other makes the loss negative or meaningless)."""
+    accepted = LOSSES[loss].targets if loss else None
+    if accepted is None:
         return
+    need = f"of at least {accepted.low}" if accepted.high is None else f"from {accepted.low} to {accepted.high}"
     for where, samples in (("data.train", train), ("data.test", test)):
         for i, s in enumerate(samples):
             for j, y in enumerate(s.y or ()):
-                if y < 0 or (loss == "bce" and y > 1):
-                    need = "from 0 to 1" if loss == "bce" else "of at least 0"
+                if not accepted.contains(y):
                     raise SpecError(f"{where}[{i}].y[{j}]", f"{loss} needs targets {need}, got {y}")
+
+
+def _generate_options(g: dict[str, Any], n_in: int, n_out: int) -> dict[str, Any]:
+    """The options of ``data.generate``, checked (:mod:`handcalc.core.datasets` makes the data)."""
+    if n_in != 2:
+        raise SpecError("data.generate", f"generated data sets have 2 inputs, the network has {n_in}")
+    if n_out not in (1, 2):
+        raise SpecError("data.generate", f"generated data sets need 1 or 2 outputs, the network has {n_out}")
+    opts = {
+        "samples": integer(g.get("samples", datasets.OPTIONS["samples"]), "data.generate.samples", 4, 100_000),
+        "seed": integer(g.get("seed", 0), "data.generate.seed", 0, 2**63),
+        "noise": number(g.get("noise", datasets.OPTIONS["noise"]), "data.generate.noise"),
+        "test_fraction": number(g.get("test_fraction", datasets.OPTIONS["test_fraction"]),
+                                "data.generate.test_fraction"),
+        "decimals": integer(g.get("decimals", 2), "data.generate.decimals", 0, 8),
+        "standardize": boolean(g.get("standardize", False), "data.generate.standardize"),
+        "center": number(g.get("center", 1), "data.generate.center"),
+        "one_hot": n_out == 2,
+    }
+    if opts["noise"] < 0:
+        raise SpecError("data.generate.noise", "expected a number ≥ 0")
+    if not 0 <= opts["test_fraction"] < 1:
+        raise SpecError("data.generate.test_fraction", "expected a number from 0 up to (not including) 1")
+    return opts
 
 
 def parse(d: Any) -> Spec:

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from .. import atomic
+from . import atomic
 from .errors import SpecError
 from .numbers import decimal_places, fixed
 from .spec import Init, Spec, draw, parse

@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import sympy
 from sympy.printing.latex import LatexPrinter
 
+from ..core import forms
 from ..core.display import FRACTION, Layout, Named, layout, show
+from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num
 from ..core.trace import Affine, Applied, Mean, Record, Update
 
@@ -153,6 +155,9 @@ def sample_grad(of: str, style: Style, sample: int | None) -> str:
 # an equation in three parts
 
 
+PER_LINE = 4  # terms per row of a wrapped sum
+
+
 @dataclass(frozen=True)
 class Equation:
     """``lhs = formula = numbers ≈ result``; formula and numbers are lists of chunks
@@ -176,7 +181,7 @@ class Equation:
         """Short enough to stand on one line: ``lhs = formula = numbers = result``."""
         return len(self.formula) <= 3 and len(self.numbers) <= 3 and not self.open
 
-    def rows(self, per_line: int = 4, with_result: bool = True) -> list[str]:
+    def rows(self, per_line: int = PER_LINE, with_result: bool = True) -> list[str]:
         """The rows of an ``aligned`` block: ``lhs &= …``, continuation rows ``&\\quad …``.
         Without numbers to substitute, a formula that is its own result is written once."""
         if not self.numbers and " ".join(self.formula) == self.result:
@@ -204,11 +209,11 @@ class Equation:
         parts.append(f"{self.relation} {self.result}")
         return " ".join(parts)
 
-    def block(self, per_line: int = 4) -> str:
+    def block(self, per_line: int = PER_LINE) -> str:
         return aligned(self.rows(per_line))
 
 
-def block(eqs: Sequence[Equation], per_line: int = 4) -> str:
+def block(eqs: Sequence[Equation], per_line: int = PER_LINE) -> str:
     """Several equations in one ``aligned`` environment, a small gap between them."""
     rows: list[str] = []
     gaps = []
@@ -310,46 +315,127 @@ def forward_z(rec: Affine, layer: int, j: int, style: Style, sample: int | None 
                   offset=sym("b", layer, j), swap=style.notation == "column", keep=keep)
 
 
-ACT_NAMES = {
-    "relu": r"\operatorname{ReLU}", "leaky_relu": r"\operatorname{LReLU}", "sigmoid": r"\sigma",
-    "tanh": r"\tanh", "linear": r"\operatorname{id}", "softmax": r"\operatorname{softmax}",
-}
+# ---------------------------------------------------------------------------
+# forms (handcalc.core.forms): an activation's or a loss's line, with symbols or numbers
+
+_GREEK = {"α": r"\alpha", "σ": r"\sigma", "δ": r"\delta", "η": r"\eta", "θ": r"\theta"}
+#: the function names LaTeX writes upright by itself (``\max``, ``\ln``)
+_OPERATORS = frozenset("arccos arcsin arctan cos cosh exp ln log max min sin sinh tan tanh".split())
+
+
+def function_name(symbol: str) -> str:
+    """A function's symbol as LaTeX: ``\\sigma``, ``\tanh``, ``\\operatorname{ReLU}``."""
+    if symbol in _GREEK:
+        return _GREEK[symbol]
+    return "\\" + symbol if symbol in _OPERATORS else r"\operatorname{" + symbol + "}"
+
+
+class FormPrinter:
+    r"""Writes a form with the given texts for its arguments (and parameter): the symbols of a
+    line's formula, or the numbers of its substituted step (``numbers``: a product of numbers
+    is joined by ``\cdot``).  A negative number standing as a factor, a subtrahend or a base
+    is put in brackets."""
+
+    def __init__(self, args: Sequence[str], param: str = "", numbers: bool = False) -> None:
+        self.args, self.param, self.numbers = list(args), param, numbers
+
+    def doprint(self, form: forms.Form) -> str:
+        return self._print(form)
+
+    def _print(self, form: forms.Form, factor: bool = False) -> str:
+        return getattr(self, "_print_" + type(form).__name__)(form, factor)
+
+    @staticmethod
+    def _signed(t: str, factor: bool) -> str:
+        return f"({t})" if factor and t.startswith("-") else t
+
+    def _print_Arg(self, form: forms.Arg, factor: bool) -> str:
+        return self._signed(self.args[form.k], factor)
+
+    def _print_Param(self, form: forms.Param, factor: bool) -> str:
+        return self._signed(self.param, factor)
+
+    def _print_Const(self, form: forms.Const, factor: bool) -> str:
+        v = form.value
+        if v.denominator == 1:
+            return str(v.numerator)
+        return ("-" if v < 0 else "") + rf"\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+
+    def _print_Add(self, form: forms.Add, factor: bool) -> str:
+        body = " + ".join(self._print(t) for t in form.terms)
+        return f"({body})" if factor else body
+
+    def _print_Sub(self, form: forms.Sub, factor: bool) -> str:
+        body = f"{self._print(form.left)} - {self._print(form.right, True)}"
+        return f"({body})" if factor else body
+
+    def _print_Neg(self, form: forms.Neg, factor: bool) -> str:
+        return "-" + self._print(form.x, True)
+
+    def _print_Mul(self, form: forms.Mul, factor: bool) -> str:
+        out = ""
+        for k, f in enumerate(form.factors):
+            t = self._print(f, True)
+            if k:
+                before = form.factors[k - 1]
+                if self.numbers and form.dot:
+                    out += r" \cdot "
+                elif isinstance(before, forms.Const) or t.startswith(("(", r"\bigl(")):
+                    pass
+                else:
+                    out += " " if t.startswith("\\") else r"\,"
+            out += t
+        return out
+
+    def _print_Frac(self, form: forms.Frac, factor: bool) -> str:
+        return rf"\frac{{{self._print(form.num)}}}{{{self._print(form.den)}}}"
+
+    def _print_Pow(self, form: forms.Pow, factor: bool) -> str:
+        base = self._print(form.base, True)
+        if isinstance(form.base, forms.Arg) and not self.numbers and "^" in base:
+            base = f"({base})"  # a symbol with a superscript: (a^{[1]}_1)^2
+        return f"{base}^{form.exp}"
+
+    def _print_Exp(self, form: forms.Exp, factor: bool) -> str:
+        return f"e^{{{self._print(form.x)}}}"
+
+    def _print_Abs(self, form: forms.Abs, factor: bool) -> str:
+        return rf"\lvert {self._print(form.x)} \rvert"
+
+    def _print_Group(self, form: forms.Group, factor: bool) -> str:
+        inner = self._print(form.x)
+        return rf"\bigl({inner}\bigr)" if form.big else f"({inner})"
+
+    def _print_Call(self, form: forms.Call, factor: bool) -> str:
+        name = function_name(form.fn) + ("'" if form.prime else "")
+        if form.fn == "ln" and isinstance(form.args[0], (forms.Arg, forms.Param)):
+            return f"{name} {self._print(form.args[0])}"
+        return f"{name}(" + ", ".join(self._print(a) for a in form.args) + ")"
+
+
+def form_equation(lhs: str, form: forms.Form, symbols: Sequence[str], values: Sequence[Num], lay: Layout,
+                  param: Num | None = None) -> Equation:
+    """``lhs = form(symbols) = form(numbers) = result``; a form that is a bare argument or uses
+    none is written once, without a numbers step."""
+    par = "" if param is None else number(param, lay)
+    formula = FormPrinter(symbols, par).doprint(form)
+    used = forms.args_of(form)
+    numbers = () if not used or isinstance(form, forms.Arg) else (
+        FormPrinter([number(v, lay) for v in values], par, numbers=True).doprint(form),)
+    value, rel, sub = _result(lay)
+    return Equation(lhs, (formula,), numbers, value, rel, subst=sub)
 
 
 def forward_a(rec: Applied, layer: int, j: int, style: Style, sample: int | None = None,
               zs: Sequence[str] | None = None) -> Equation:
-    """``a^{[l]}_j = f(z^{[l]}_j)``, written out for each activation."""
-    p = places_of(rec, style)
-    value, rel, sub = _result(p)
-    lhs = act(layer, j, style, sample)
-    z = unit_sym("z", layer, j, style, sample)
-    fn = rec.fn
-    if fn == "softmax":
-        zsym = zs or [unit_sym("z", layer, k, style, sample) for k in range(len(rec.args))]
-        formula = rf"\frac{{e^{{{zsym[j]}}}}}{{{' + '.join(f'e^{{{s}}}' for s in zsym)}}}"
-        nums = [f"e^{{{number(z_, p)}}}" for z_ in rec.args]
-        numbers = rf"\frac{{e^{{{number(rec.args[j], p)}}}}}{{{' + '.join(nums)}}}"
-        return Equation(lhs, (formula,), (numbers,), value, rel, subst=sub)
-    zn = number(rec.args[0], p)
-    if fn == "relu":
-        return Equation(lhs, (rf"\max(0, {z})",), (rf"\max(0, {zn})",), value, rel, subst=sub)
-    if fn == "leaky_relu":
-        alpha = number(rec.param, p)
-        return Equation(lhs, (rf"\max({alpha}\,{z}, {z})",), (rf"\max({alpha} \cdot {factor(rec.args[0], p)}, {zn})",),
-                        value, rel, subst=sub)
-    if fn == "sigmoid":
-        zf = factor(rec.args[0], p)
-        return Equation(lhs, (rf"\frac{{1}}{{1 + e^{{-{z}}}}}",), (rf"\frac{{1}}{{1 + e^{{-{zf}}}}}",), value, rel,
-                        subst=sub)
-    if fn == "tanh":
-        return Equation(lhs, (rf"\tanh({z})",), (rf"\tanh({zn})",), value, rel, subst=sub)
-    if fn == "linear":
-        return Equation(lhs, (z,), (), value, rel, subst=sub)
-    raise ValueError(f"no LaTeX for activation {fn}")
-
-
-# ---------------------------------------------------------------------------
-# loss
+    """``a^{[l]}_j = f(z^{[l]}_j)``, written out with the activation's form."""
+    entry = ACTIVATIONS[rec.fn]
+    if entry.elementwise:
+        symbols = [unit_sym("z", layer, j, style, sample)]
+    else:
+        symbols = list(zs or [unit_sym("z", layer, k, style, sample) for k in range(len(rec.args))])
+    return form_equation(act(layer, j, style, sample), entry.form(len(rec.args), j), symbols, rec.args,
+                         places_of(rec, style), rec.param)
 
 
 def _yhatsym(j: int, style: Style, sample: int | None) -> str:
@@ -360,44 +446,17 @@ def _ysym(j: int, style: Style, sample: int | None) -> str:
     return sym("y", None, j, sample=sample if style.batch > 1 else None)
 
 
+def _applied(rec: Applied) -> str:
+    """The registry name of a loss record's function (``loss:mse`` → ``mse``)."""
+    return rec.fn.split(":")[1]
+
+
 def sample_loss(rec: Applied, style: Style, sample: int | None = None) -> Equation:
     """``L^{(s)} = loss(y, ŷ)`` written out term by term."""
-    name = rec.fn.split(":")[1]
-    p = places_of(rec, style)
-    value, rel, sub = _result(p)
     n = len(rec.args) // 2
-    ys, ps = rec.args[:n], rec.args[n:]
     lhs = f"L^{{({sample + 1})}}" if style.batch > 1 and sample is not None else "L"
-    y = [_ysym(j, style, sample) for j in range(n)]
-    h = [_yhatsym(j, style, sample) for j in range(n)]
-    yn, hn = [number(v, p) for v in ys], [factor(v, p) for v in ps]  # ŷ is subtracted: (-0.5) in brackets
-
-    def joined(items: Sequence[str]) -> str:
-        return " + ".join(items)
-
-    if name == "difference":
-        f = joined(f"({a} - {b})" if n > 1 else f"{a} - {b}" for a, b in zip(y, h))
-        v = joined(f"({a} - {b})" if n > 1 else f"{a} - {b}" for a, b in zip(yn, hn))
-    elif name in ("mse", "half_sse"):
-        pre = r"\tfrac{1}{2}" if name == "half_sse" else (rf"\tfrac{{1}}{{{n}}}" if n > 1 else "")
-        f = pre + (r"\bigl(" if pre and n > 1 else "") + joined(f"({a} - {b})^2" for a, b in zip(y, h))
-        v = pre + (r"\bigl(" if pre and n > 1 else "") + joined(f"({a} - {b})^2" for a, b in zip(yn, hn))
-        if pre and n > 1:
-            f, v = f + r"\bigr)", v + r"\bigr)"
-    elif name == "mae":
-        pre = rf"\tfrac{{1}}{{{n}}}\bigl(" if n > 1 else ""
-        post = r"\bigr)" if n > 1 else ""
-        f = pre + joined(rf"\lvert {a} - {b} \rvert" for a, b in zip(y, h)) + post
-        v = pre + joined(rf"\lvert {a} - {b} \rvert" for a, b in zip(yn, hn)) + post
-    elif name == "bce":
-        f = "-" + joined(rf"\bigl({a} \ln {b} + (1 - {a}) \ln(1 - {b})\bigr)" for a, b in zip(y, h))
-        v = "-" + joined(rf"\bigl({a} \ln {b} + (1 - {a}) \ln(1 - {b})\bigr)" for a, b in zip(yn, hn))
-    elif name == "cce":
-        f = r"-\bigl(" + joined(rf"{a} \ln {b}" for a, b in zip(y, h)) + r"\bigr)"
-        v = r"-\bigl(" + joined(rf"{a} \ln {b}" for a, b in zip(yn, hn)) + r"\bigr)"
-    else:
-        raise ValueError(f"no LaTeX for loss {name}")
-    return Equation(lhs, (f,), (v,), value, rel, subst=sub)
+    symbols = [_ysym(j, style, sample) for j in range(n)] + [_yhatsym(j, style, sample) for j in range(n)]
+    return form_equation(lhs, LOSSES[_applied(rec)].form(n), symbols, rec.args, places_of(rec, style))
 
 
 def batch_loss(rec: Mean, style: Style, keep: int | None = 3) -> Equation:
@@ -408,31 +467,10 @@ def batch_loss(rec: Mean, style: Style, keep: int | None = 3) -> Equation:
 
 def loss_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None = None) -> Equation:
     """``∂L/∂a^{[L]}_j = loss′(y_j, ŷ_j)``."""
-    name = rec.fn.split(":")[1]
-    p = places_of(rec, style)
-    value, rel, sub = _result(p)
     lhs = sample_grad(act(layer, j, style, sample), style, sample)
-    y, h = _ysym(j, style, sample), _yhatsym(j, style, sample)
-    yn, hn = number(rec.args[0], p), number(rec.args[1], p)
-    yf, hf = factor(rec.args[0], p), factor(rec.args[1], p)  # subtracted: a negative one in brackets
-    n = rec.index
-    if name == "difference":
-        return Equation(lhs, ("-1",), (), value, rel, subst=sub)
-    if name == "mse":
-        pre = "-2" if n == 1 else rf"-\tfrac{{2}}{{{n}}}"
-        return Equation(lhs, (f"{pre}({y} - {h})",), (f"{pre}({yn} - {hf})",), value, rel, subst=sub)
-    if name == "half_sse":
-        return Equation(lhs, (f"{h} - {y}",), (f"{hn} - {yf}",), value, rel, subst=sub)
-    if name == "mae":
-        pre = "-" if n == 1 else rf"-\tfrac{{1}}{{{n}}}"
-        return Equation(lhs, (rf"{pre}\operatorname{{sign}}({y} - {h})",),
-                        (rf"{pre}\operatorname{{sign}}({yn} - {hf})",), value, rel, subst=sub)
-    if name == "bce":
-        return Equation(lhs, (rf"\frac{{{h} - {y}}}{{{h}\,(1 - {h})}}",),
-                        (rf"\frac{{{hn} - {yn}}}{{{hn} \cdot (1 - {hn})}}",), value, rel, subst=sub)
-    if name == "cce":
-        return Equation(lhs, (rf"-\frac{{{y}}}{{{h}}}",), (rf"-\frac{{{yn}}}{{{hn}}}",), value, rel, subst=sub)
-    raise ValueError(f"no LaTeX for loss {name}")
+    symbols = [_ysym(j, style, sample), _yhatsym(j, style, sample)]
+    return form_equation(lhs, LOSSES[_applied(rec)].derivative_form(rec.index), symbols, rec.args,
+                         places_of(rec, style))
 
 
 # ---------------------------------------------------------------------------
@@ -443,33 +481,15 @@ def act_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None 
              k: int | None = None) -> Equation:
     """``f′`` of unit ``j``: ``ReLU′(z_j)``, ``σ′ = a_j(1 − a_j)``, ``tanh′ = 1 − a_j²``;
     softmax (``k`` given): ``J_{kj} = ∂a_k/∂z_j = a_k(1[k=j] − a_j)``."""
-    p = places_of(rec, style)
-    value, rel, sub = _result(p)
-    name = rec.fn.split(":")[1]
+    entry = ACTIVATIONS[_applied(rec)]
     a = act(layer, j, style, sample)
     z = unit_sym("z", layer, j, style, sample)
-    if name == "softmax":
+    if not entry.elementwise:
         ak = act(layer, k, style, sample)
-        lhs = rf"\frac{{\partial {ak}}}{{\partial {z}}}"
-        an, bn = number(rec.args[0], p), number(rec.args[1], p)
-        if rec.index == 1:
-            return Equation(lhs, (f"{ak}(1 - {a})",), (f"{an} \\cdot (1 - {bn})",), value, rel, subst=sub)
-        return Equation(lhs, (f"-{ak}\\,{a}",), (f"-{an} \\cdot {factor(rec.args[1], p)}",), value, rel, subst=sub)
-    lhs = rf"\frac{{\partial {a}}}{{\partial {z}}}"
-    xn = number(rec.args[0], p)
-    if name == "relu":
-        return Equation(lhs, (rf"\operatorname{{ReLU}}'({z})",), (rf"\operatorname{{ReLU}}'({xn})",), value, rel,
-                        subst=sub)
-    if name == "leaky_relu":
-        return Equation(lhs, (rf"\operatorname{{LReLU}}'({z})",), (rf"\operatorname{{LReLU}}'({xn})",), value, rel,
-                        subst=sub)
-    if name == "sigmoid":
-        return Equation(lhs, (f"{a}(1 - {a})",), (f"{xn} \\cdot (1 - {xn})",), value, rel, subst=sub)
-    if name == "tanh":
-        return Equation(lhs, (f"1 - ({a})^2",), (f"1 - {factor(rec.args[0], p)}^2",), value, rel, subst=sub)
-    if name == "linear":
-        return Equation(lhs, ("1",), (), value, rel, subst=sub)
-    raise ValueError(f"no LaTeX for derivative {name}")
+        lhs, symbols = rf"\frac{{\partial {ak}}}{{\partial {z}}}", [ak, a]
+    else:
+        lhs, symbols = rf"\frac{{\partial {a}}}{{\partial {z}}}", [z if entry.derivative_of == "z" else a]
+    return form_equation(lhs, entry.derivative_form(rec.index), symbols, rec.args, places_of(rec, style), rec.param)
 
 
 def delta(rec: Affine, layer: int, j: int, style: Style, sample: int | None = None,
@@ -572,6 +592,31 @@ def column_blocks(rows: Sequence[Sequence[str]], width: int | None = None) -> li
     return [(c, min(c + width, n), [list(r[c:c + width]) for r in rows]) for c in range(0, max(n, 1), width)]
 
 
+def columns_text(c0: int, c1: int) -> str:
+    """``columns 1–5``, or ``column 16`` for a block of one (0-based first, last exclusive)."""
+    return f"columns {c0 + 1}–{c1}" if c1 - c0 > 1 else f"column {c1}"
+
+
+def matrix_blocks(lhs: str, rows: Sequence[Sequence[str]], rel: str = "=", stacked: bool = False) -> list[str]:
+    """``lhs = [matrix]``, or one equation per block of columns when it is too wide for a line:
+    ``lhs (columns 1–4) = [block]`` (``stacked``: the label above its block)."""
+    blocks = column_blocks(rows)
+    if len(blocks) == 1:
+        return [f"{lhs} {rel} {bmatrix(rows)}"]
+    out = []
+    for c0, c1, b in blocks:
+        head = rf"{lhs}\ \text{{({columns_text(c0, c1)})}} {rel}"
+        out.append(f"\\begin{{gathered}}\n{head} \\\\\n{bmatrix(b)}\n\\end{{gathered}}" if stacked
+                   else f"{head} {bmatrix(b)}")
+    return out
+
+
+def math_block(body: str) -> str:
+    """A display block of Markdown (arithmatex): ``$$`` lines around the body, no empty line inside."""
+    lines = [ln.rstrip() for ln in body.strip().splitlines() if ln.strip()]
+    return "$$\n" + "\n".join(lines) + "\n$$"
+
+
 def values(xs: Sequence[Num], style: Style, rounded: Sequence[bool] | None = None) -> tuple[list[str], bool]:
     """Numbers written with ``display.decimals``; true when any of them is rounded."""
     shown = [show(x, style.decimals, bool(rounded and rounded[k])) for k, x in enumerate(xs)]
@@ -607,72 +652,43 @@ class HousePrinter(LatexPrinter):
 _z, _a, _y, _h, _alpha = sympy.symbols("z a y yhat alpha")
 _yj, _hj = sympy.symbols("y_j yhat_j")
 _NAMES = {_h: r"\hat{y}", _alpha: r"\alpha", _yj: "y_j", _hj: r"\hat{y}_j"}
-_U = {"evaluate": False}
-
-
-def _sub(a: sympy.Expr, b: sympy.Expr) -> sympy.Expr:
-    return sympy.Add(a, sympy.Mul(-1, b, **_U), **_U)
-
-
 def sympy_latex(expr: sympy.Expr) -> str:
     return HousePrinter(_NAMES).doprint(expr)
 
 
-#: activation → (f(z), f′ written in terms of z or of a = f(z))
-ACTIVATION_RULES: dict[str, tuple[sympy.Expr, sympy.Expr]] = {
-    "relu": (sympy.Piecewise((_z, _z > 0), (0, True)), sympy.Piecewise((1, _z > 0), (0, True))),
-    "leaky_relu": (sympy.Piecewise((_z, _z > 0), (_alpha * _z, True)), sympy.Piecewise((1, _z > 0), (_alpha, True))),
-    "sigmoid": (1 / (1 + sympy.exp(-_z)), sympy.Mul(_a, _sub(1, _a), **_U)),
-    "tanh": (sympy.tanh(_z), _sub(1, _a**2)),
-    "linear": (_z, sympy.Integer(1)),
-}
-
-
-def loss_rules(name: str, y: sympy.Symbol = _y, h: sympy.Symbol = _h) -> tuple[sympy.Expr, sympy.Expr]:
-    """One output's term of the loss and its derivative ∂/∂ŷ, as sympy expressions."""
-    diff = _sub(y, h)
-    return {
-        "difference": (diff, sympy.Integer(-1)),
-        "mse": (sympy.Pow(diff, 2, **_U), sympy.Mul(-2, diff, **_U)),
-        "half_sse": (sympy.Mul(sympy.Rational(1, 2), sympy.Pow(diff, 2, **_U), **_U), _sub(h, y)),
-        "mae": (sympy.Abs(diff, **_U), sympy.Mul(-1, sympy.sign(diff, **_U), **_U)),
-        "bce": (sympy.Mul(-1, sympy.Add(sympy.Mul(y, sympy.log(h), **_U),
-                                        sympy.Mul(_sub(1, y), sympy.log(_sub(1, h)), **_U), **_U), **_U),
-                sympy.Mul(_sub(h, y), sympy.Pow(sympy.Mul(h, _sub(1, h), **_U), -1, **_U), **_U)),
-        "cce": (sympy.Mul(-1, y, sympy.log(h), **_U), sympy.Mul(-1, y, sympy.Pow(h, -1, **_U), **_U)),
-    }[name]
-
-
 def activation_rule(name: str) -> str:
-    """``f(z) = …, f′(z) = …`` of an activation, e.g. ``σ′(z) = a(1 − a)`` with ``a = σ(z)``."""
-    if name == "softmax":
+    """``f(z) = …, f′(z) = …`` of an activation, e.g. ``σ′(z) = a(1 − a)`` with ``a = σ(z)``;
+    the rule comes from the registry (its sympy expressions)."""
+    entry = ACTIVATIONS[name]
+    if entry.rule is None:  # not element-wise (softmax): its Jacobian, in index notation
         return (r"a_k = \frac{e^{z_k}}{\sum_m e^{z_m}}, \qquad "
                 r"\frac{\partial a_k}{\partial z_j} = a_k\,\bigl([k = j] - a_j\bigr)")
-    value, deriv = ACTIVATION_RULES[name]
-    f = ACT_NAMES[name]
+    value, deriv = entry.rule(sympy, _z, _a, _alpha)
+    f = function_name(entry.symbol)
     return rf"{f}(z) = {sympy_latex(value)}, \qquad {f}'(z) = {sympy_latex(deriv)}"
 
 
 def loss_formula(name: str, outputs: int, y: str, hat: str) -> str:
     """The right-hand side of ``L`` for one sample; ``y`` and ``hat`` are the LaTeX of one
     output's target and prediction (with the index ``j`` when there are several outputs)."""
+    entry = LOSSES[name]
     ys, hs = sympy.symbols("target prediction")
-    term = HousePrinter({ys: y, hs: hat}).doprint(loss_rules(name, ys, hs)[0])
+    term = HousePrinter({ys: y, hs: hat}).doprint(entry.rule(sympy, ys, hs)[0])
     if outputs == 1:
         return term
-    pre = rf"\frac{{1}}{{{outputs}}}" if name in ("mse", "mae") else ""
+    pre = rf"\frac{{1}}{{{outputs}}}" if entry.mean else ""
     return rf"{pre}\sum_{{j=1}}^{{{outputs}}} \Bigl({term}\Bigr)"
 
 
 def loss_rule(name: str, outputs: int) -> str:
     """``L(y, ŷ)`` of one sample and ``∂L/∂ŷ_j``."""
+    entry = LOSSES[name]
     if outputs == 1:
-        deriv = loss_rules(name)[1]
+        deriv = entry.rule(sympy, _y, _h)[1]
         return (rf"L = {loss_formula(name, 1, 'y', _NAMES[_h])}, \qquad "
                 rf"\frac{{\partial L}}{{\partial \hat{{y}}}} = {sympy_latex(deriv)}")
-    deriv = loss_rules(name, _yj, _hj)[1]
-    mean = name in ("mse", "mae")
-    pre = rf"\frac{{1}}{{{outputs}}}" if mean else ""
+    deriv = entry.rule(sympy, _yj, _hj)[1]
+    pre = rf"\frac{{1}}{{{outputs}}}" if entry.mean else ""
     return (rf"L = {loss_formula(name, outputs, 'y_j', _NAMES[_hj])}, \qquad "
-            rf"\frac{{\partial L}}{{\partial \hat{{y}}_j}} = {pre}{'(' if mean else ''}{sympy_latex(deriv)}"
-            rf"{')' if mean else ''}")
+            rf"\frac{{\partial L}}{{\partial \hat{{y}}_j}} = {pre}{'(' if entry.mean else ''}{sympy_latex(deriv)}"
+            rf"{')' if entry.mean else ''}")

@@ -19,16 +19,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
-import jinja2
-
+from .. import resources
 from ..core.check import Report
 from ..core.display import joint, show
-from ..core.functions import LOSSES
+from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num
 from ..core.spec import LayerSpec, Spec
 from ..core.trace import After, Applied, BackwardLayer, ForwardLayer, Record, Step, Trace
 from ..equations import latex
 from ..equations.latex import Style, bmatrix
+from ..equations.latex import math_block as math
 from ..equations.pagecheck import PageCheck, check_pages
 from ..escape import escape_md
 from ..pages import Asset, Page, Rendered
@@ -37,11 +37,8 @@ from .plot import loss_svg
 
 DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
 DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big
-ACT_TITLES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
-              "linear": "linear", "softmax": "softmax"}
 SMALL = 4  # a layer with at most this many inputs and units is "small": everything unfolded
 SUM_KEEP = 3  # terms kept at the start of an abbreviated batch sum
-PER_LINE = 4  # terms per line of a wrapped sum
 FOLD_SIZE = 24  # element-wise expansions per fold at most
 GROUP = 6  # equations per display block inside a fold
 TABLE_FOLD = 12  # data tables longer than this are folded
@@ -52,23 +49,16 @@ GRADIENT_ROWS = 40  # gradient comparisons shown open on the check page at most
 
 
 @cache
-def environment() -> jinja2.Environment:
+def environment():
     """The Jinja environment of the pages: package templates, undefined names are errors,
     the filters registered here are the only helpers templates have."""
-    env = jinja2.Environment(loader=jinja2.PackageLoader("handcalc", "templates"), undefined=jinja2.StrictUndefined,
-                             autoescape=False, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update({"md": escape_md, "tex": latex.text, "math": math})
+    env = resources.templates()
+    env.filters.update({"md": escape_md, "tex": latex.text, "math": latex.math_block})
     return env
 
 
 # ---------------------------------------------------------------------------
 # Markdown building blocks
-
-
-def math(body: str) -> str:
-    """A display block: ``$$`` lines around the body, never an empty line inside."""
-    lines = [ln.rstrip() for ln in body.strip().splitlines() if ln.strip()]
-    return "$$\n" + "\n".join(lines) + "\n$$"
 
 
 def fold(title: str, body: str, kind: str = "example") -> str:
@@ -97,22 +87,18 @@ def rec_cell(rec: Record, style: Style) -> str:
 
 def matrix_eq(lhs: str, rows: Sequence[Sequence[str]], approx: bool, note: str = "") -> str:
     """``lhs = [matrix]``, split into column blocks when it is wide."""
-    rel = r"\approx" if approx else "="
-    blocks = latex.column_blocks(rows)
+    blocks = latex.matrix_blocks(lhs, rows, r"\approx" if approx else "=", stacked=True)
     if len(blocks) == 1:
-        return math(f"{lhs} {rel} {bmatrix(rows)}")
+        return math(blocks[0])
     parts = [f"The matrix has {len(rows[0])} columns; to fit the page it is printed in "
              f"{len(blocks)} blocks of columns{note}.", ""]
-    for c0, c1, block in blocks:
-        cols = f"columns {c0 + 1}–{c1}" if c1 - c0 > 1 else f"column {c1}"
-        parts.append(math(f"\\begin{{gathered}}\n{lhs}\\ \\text{{({cols})}} {rel} \\\\\n"
-                          f"{bmatrix(block)}\n\\end{{gathered}}"))
-        parts.append("")
+    for block in blocks:
+        parts += [math(block), ""]
     return "\n".join(parts)
 
 
 def aligned_block(eqs: Sequence[latex.Equation]) -> str:
-    return math(latex.block(eqs, PER_LINE))
+    return math(latex.block(eqs))
 
 
 def expansions(eqs: Sequence[latex.Equation], what: str, show_all: bool) -> str:
@@ -208,14 +194,15 @@ def product_rows(f: ForwardLayer, s: int, style: Style, zname: str, symbolic: st
 
 def relu_note(lay: LayerSpec, a: Sequence[Applied], l: int, st: Style, s: int) -> str:
     """What (leaky) ReLU did to the layer's entries, in the singular or the plural."""
-    act = ACT_TITLES[lay.activation]
+    entry = ACTIVATIONS[lay.activation]
+    act = entry.title
     dead = [j for j, r in enumerate(a) if r.args[0] <= 0]
     if not dead:
         return (f"Every entry is positive, so {act} passes all of them through unchanged." if len(a) > 1
                 else f"The entry is positive, so {act} passes it through unchanged.")
     units = ", ".join(f"${latex.unit_sym('z', l, j, st, s)}$" for j in dead)
     them = "them" if len(dead) > 1 else "it"
-    what = f"sets {them} to 0" if lay.activation == "relu" else f"scales {them} by its slope"
+    what = entry.nonpositive.format(them=them)
     return f"Not positive: {units}; {act} {what}."
 
 
@@ -241,18 +228,17 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
     zeqs = [latex.forward_z(r, l, j, st, s) for j, r in enumerate(f.z[s])]
     out.append(expansions(zeqs, "entries of " + f"${zname}$", _small(f)))
     last = " = \\hat{y}" if l == c.layers and st.batch == 1 else ""
-    if lay.activation == "linear":  # a = z: nothing new to write
+    entry = ACTIVATIONS[lay.activation]
+    if entry.identity:  # a = z: nothing new to write
         out.append(f"The activation is the identity, so ${aname}{last} = {zname}$.")
         return "\n\n".join(out)
-    name = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "the sigmoid σ", "tanh": "tanh",
-            "softmax": "softmax"}[lay.activation]
     a_txt, a_approx = latex.record_values(f.a[s], st)
     rel = r"\approx" if a_approx else "="
-    out.append(f"Then the activation, {name}:")
-    out.append(math(f"{aname}{last} = {latex.ACT_NAMES[lay.activation]}({zname}) {rel} {vec_tex(a_txt, st)}"))
+    out.append(f"Then the activation, {entry.called}:")
+    out.append(math(f"{aname}{last} = {latex.function_name(entry.symbol)}({zname}) {rel} {vec_tex(a_txt, st)}"))
     aeqs = [latex.forward_a(r, l, j, st, s) for j, r in enumerate(f.a[s])]
     out.append(expansions(aeqs, "activations", _small(f)))
-    if lay.activation in ("relu", "leaky_relu"):
+    if entry.nonpositive:
         out.append(relu_note(lay, f.a[s], l, st, s))
     return "\n\n".join(out)
 
@@ -277,7 +263,7 @@ def forward_page(c: Ctx, layers: Sequence[ForwardLayer], batch: Sequence[int]) -
         if n > DETAIL_SAMPLES:
             parts.append(batch_table(c, layers, f.layer))
         sections.append({"title": f"Layer {f.layer}: {lay.units} unit{'s' if lay.units > 1 else ''}, "
-                                  f"{ACT_TITLES[lay.activation]}",
+                                  f"{ACTIVATIONS[lay.activation].title}",
                          "body": "\n\n".join(parts)})
     return {"sections": sections}
 
@@ -369,7 +355,8 @@ def after_forward(c: Ctx, a: After, s: int) -> str:
         _, zname, aname, symbolic = layer_names(f, s, st, new=True)
         if f.layer == c.layers:
             aname += " = " + _new_hat(c, s)
-        rhs = zname if lay.activation == "linear" else f"{latex.ACT_NAMES[lay.activation]}({zname})"
+        entry = ACTIVATIONS[lay.activation]
+        rhs = zname if entry.identity else f"{latex.function_name(entry.symbol)}({zname})"
         a_txt, a_approx = latex.record_values(f.a[s], st)
         if _small(f):
             rel = r"\approx" if a_approx else "="
@@ -479,7 +466,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     st, l = c.style, b.layer
     lay = c.spec.layers[l - 1]
     f = step.forward[l - 1]
-    softmax = lay.activation == "softmax"
+    softmax = not ACTIVATIONS[lay.activation].elementwise
     small = _small(f)
     n = len(b.dz)
     out = []
@@ -532,7 +519,9 @@ def backward_page(c: Ctx, step: Step) -> dict:
     for name in dict.fromkeys(lay.activation for lay in c.spec.layers):
         rules.append(math(latex.activation_rule(name)))
     sections = [{"title": f"Layer {b.layer}", "body": backward_layer(c, step, b)} for b in reversed(step.backward)]
-    return {"rules": "\n\n".join(rules), "loss_rule": math(latex.loss_rule(c.spec.loss, len(c.spec.outputs))),
+    last = ACTIVATIONS[c.spec.layers[-1].activation]
+    return {"rules": "\n\n".join(rules), "jacobian": "" if last.elementwise else last.title.capitalize(),
+            "loss_rule": math(latex.loss_rule(c.spec.loss, len(c.spec.outputs))),
             "sections": sections}
 
 

@@ -35,9 +35,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
-from .. import atomic, resources
+from .. import escape, resources
+from ..core import atomic, engine
 from ..core import check as check_mod
-from ..core import engine
 from ..core import spec as spec_mod
 from ..core.check import Report
 from ..core.errors import SpecError
@@ -106,11 +106,6 @@ PRODUCERS: tuple[Producer, ...] = (example_pages, worksheet_pages)
 # collect
 
 
-def slugify(name: str) -> str:
-    """A file name's stem reduced to ``[a-z0-9-]``: ``Candy Bar_2.yaml`` → ``candy-bar-2``."""
-    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
 def spec_files(examples_dir: Path) -> list[Path]:
     """The specs of the examples folder, sorted by name (``*.yaml`` and ``*.yml``)."""
     if not examples_dir.is_dir():
@@ -144,7 +139,7 @@ def run_example(path: Path, slug: str) -> Example:
     except SpecError as exc:
         raise _in_file(path, exc) from None
     if spec.see_also:  # links only to examples of the same folder: a spec copied alone links nowhere
-        here = {slugify(p.stem) for p in spec_files(path.parent)}
+        here = {escape.slug(p.stem) for p in spec_files(path.parent)}
         spec = replace(spec, see_also=tuple(link for link in spec.see_also if link.example in here))
         trace = replace(trace, spec=spec)
     return Example(path, slug, trace, check_mod.check(trace))
@@ -237,19 +232,19 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     failed: dict[Path, SpecError] = {}  # specs that cannot be read, or whose page name another gives too
     keyed: list[tuple[Path, str, tuple[str, str]]] = []
     for path in spec_files(examples_dir):
-        slug = slugify(path.stem)
-        if not slug or slug in slugs:
+        folder = escape.slug(path.stem)
+        if not folder or folder in slugs:
             error = SpecError(str(path), "the file name needs at least one letter or digit (it names the pages)"
-                              if not slug else f"gives the same page folder {slug!r} as {slugs[slug].name}; "
+                              if not folder else f"gives the same page folder {folder!r} as {slugs[folder].name}; "
                               "rename one of the two files")
             if on_error is None:
                 raise error
-            if not slug:
+            if not folder:
                 log.warning(printable(str(error)))
                 continue
-            failed[slugs[slug]] = error  # shown on the pages of the spec that has the name
+            failed[slugs[folder]] = error  # shown on the pages of the spec that has the name
             continue
-        slugs[slug] = path
+        slugs[folder] = path
         try:
             with path.open("rb") as f:  # at most the bytes a spec may have: a huge file is refused when loaded
                 digest = hashlib.sha256(f.read(spec_mod.LIMITS["spec_bytes"] + 1)).hexdigest()
@@ -258,18 +253,18 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
             if on_error is None:
                 raise error from None
             failed[path], digest = error, ""
-        keyed.append((path, slug, (str(path.resolve()), digest)))
-    todo = [(path, slug) for path, slug, key in keyed
+        keyed.append((path, folder, (str(path.resolve()), digest)))
+    todo = [(path, folder) for path, folder, key in keyed
             if path not in failed and (memo is None or key not in memo)]
     made: dict[Path, Collected | SpecError] = dict(failed)
     made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
     out: list[Collected] = []
-    for path, slug, key in keyed:
+    for path, folder, key in keyed:
         item = memo[key] if path not in made else made[path]
         if isinstance(item, SpecError):
             if on_error is None:
                 raise item
-            out.append(on_error(path, slug, item))
+            out.append(on_error(path, folder, item))
             continue
         if memo is not None:
             memo[key] = item

@@ -50,12 +50,9 @@ MAX_BATCH = 4  # a step-scope worksheet works at most this many samples by hand
 MAX_LINES = 500  # results on one worksheet at most (estimated up front, see estimate_lines)
 MAX_TOTAL_LINES = 50_000  # results of all variants of one `handcalc worksheet --variants` run
 LINES_PER_PAGE = 11  # about, on A4 (a 2-32-32-1 step: 2,566 results on 223 pages)
-PER_LINE = 4  # terms per row of a wrapped sum
 DEFAULT_DECIMALS = 2
 ATTEMPTS = 40  # seeds tried per variant before giving up
 GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
-ACT_TITLES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "sigmoid": "sigmoid", "tanh": "tanh",
-              "linear": "linear", "softmax": "softmax"}
 
 
 # ---------------------------------------------------------------------------
@@ -263,7 +260,7 @@ class Builder:
         places = latex.places_of(masked, self.style)  # the digits the line itself was written with
         given = tuple(latex.number(x, places) for x, d in zip(operands(masked), derived) if d is None)
         self.count += 1
-        rows = [latex.aligned(e.rows(PER_LINE)) for e in (blank, filled, marked)]
+        rows = [latex.aligned(e.rows()) for e in (blank, filled, marked)]
         return Line(self.count, eq.lhs, *rows, answer, rec, given)
 
 
@@ -282,11 +279,11 @@ def _forward_groups(b: Builder, layers: Sequence[ForwardLayer], spec: Spec) -> l
                 lines.append(b.line(rec, derived, latex.forward_z, l, j, st, smp))
             zsyms = [latex.unit_sym("z", l, k, st, smp) for k in range(len(f.z[s]))]
             for j, rec in enumerate(f.a[s]):
-                derived = zsyms if lay.activation == "softmax" else [zsyms[j]]
+                derived = [zsyms[j]] if ACTIVATIONS[lay.activation].elementwise else zsyms
                 lines.append(b.line(rec, derived, latex.forward_a, l, j, st, smp))
             head = f"Sample {s + 1}, layer {l}" if n > 1 else f"Layer {l}"
             groups.append(Group(f"{head}: {lay.units} unit{'s' if lay.units > 1 else ''}, "
-                                f"{ACT_TITLES[lay.activation]}", tuple(lines)))
+                                f"{ACTIVATIONS[lay.activation].title}", tuple(lines)))
     return groups
 
 
@@ -311,7 +308,7 @@ def _backward_group(b: Builder, bl: BackwardLayer, spec: Spec) -> Group:
     st, l = b.style, bl.layer
     lay = spec.layers[l - 1]
     top = l == len(spec.layers)
-    softmax = lay.activation == "softmax"
+    softmax = not ACTIVATIONS[lay.activation].elementwise
     of = ACTIVATIONS[lay.activation].derivative_of
     n = len(bl.dz)
     lines = []
@@ -350,7 +347,7 @@ def _backward_group(b: Builder, bl: BackwardLayer, spec: Spec) -> Group:
     for j, rec in enumerate(bl.db or ()):
         derived = [latex.unit_sym(r"\delta", l, j, st, s if n > 1 else None) for s in range(n)]
         lines.append(b.line(rec, derived, latex.bias_grad, l, j, st))
-    return Group(f"Layer {l}: {lay.units} unit{'s' if lay.units > 1 else ''}, {ACT_TITLES[lay.activation]}",
+    return Group(f"Layer {l}: {lay.units} unit{'s' if lay.units > 1 else ''}, {ACTIVATIONS[lay.activation].title}",
                  tuple(lines))
 
 
@@ -370,12 +367,8 @@ def _update_group(b: Builder, u) -> Group:
 # givens
 
 
-def _matrix_blocks(lhs: str, rows: Sequence[Sequence[str]]) -> tuple[str, ...]:
-    """``lhs = [matrix]``, split into blocks of columns when wide (as on the site)."""
-    blocks = latex.column_blocks(rows)
-    if len(blocks) == 1:
-        return (f"{lhs} = {latex.bmatrix(rows)}",)
-    return tuple(rf"{lhs}\ \text{{(columns {c0 + 1}–{c1})}} = {latex.bmatrix(b)}" for c0, c1, b in blocks)
+def _blocks(lhs: str, rows: Sequence[Sequence[str]]) -> tuple[str, ...]:
+    return tuple(latex.matrix_blocks(lhs, rows))
 
 
 def _nums(xs: Sequence[Num]) -> list[str]:
@@ -390,19 +383,19 @@ def _givens(spec: Spec, trace: Trace, st: Style, scope: str, step: int) -> tuple
         xname = "x" if len(spec.train) == 1 else f"x^{{({s + 1})}}"
         names = ", ".join(spec.inputs)
         x = latex.vector(_nums([Num(v) for v in sample.x]), st)
-        out.append(Given(f"Input{tag}: {names}", _matrix_blocks(xname, x)))
+        out.append(Given(f"Input{tag}: {names}", _blocks(xname, x)))
         if scope != "forward" and sample.y is not None:
             yname = "y" if len(spec.train) == 1 else f"y^{{({s + 1})}}"
             out.append(Given(f"Target{tag}: {', '.join(spec.outputs)}",
-                             _matrix_blocks(yname, latex.vector(_nums([Num(v) for v in sample.y]), st))))
+                             _blocks(yname, latex.vector(_nums([Num(v) for v in sample.y]), st))))
     for l, p in enumerate(trace.initial, start=1):
         cols = len(p.W[0])
         flat = _nums([w for row in p.W for w in row])
         rows = latex.oriented([flat[i * cols:(i + 1) * cols] for i in range(len(p.W))], st)
-        blocks = _matrix_blocks(f"W^{{[{l}]}}", rows)
+        blocks = _blocks(f"W^{{[{l}]}}", rows)
         if p.b is not None:
-            blocks += _matrix_blocks(f"b^{{[{l}]}}", latex.vector(_nums(p.b), st))
-        act = ACT_TITLES[spec.layers[l - 1].activation]
+            blocks += _blocks(f"b^{{[{l}]}}", latex.vector(_nums(p.b), st))
+        act = ACTIVATIONS[spec.layers[l - 1].activation].title
         units = spec.layers[l - 1].units
         when = f", as training step {step} starts" if step > 1 else ""
         out.append(Given(f"Layer {l} ({units} unit{'s' if units > 1 else ''}, {act}){when}", blocks))

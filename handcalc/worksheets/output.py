@@ -14,16 +14,14 @@ from the trace through :func:`handcalc.core.display.show`; the templates only ch
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-import jinja2
-
-from .. import atomic
+from .. import resources
+from ..core import atomic
 from ..core.errors import SpecError
+from ..equations import latex
 from ..equations.pagecheck import check_text
 from ..escape import escape_md
 from ..pages import Page, Rendered
@@ -34,37 +32,22 @@ SCOPES = {k: v.capitalize() for k, v in SCOPE_TITLES.items()}
 KATEX_DIR = "katex"  # beside the HTML files
 
 
-@cache
-def environment() -> jinja2.Environment:
-    """Jinja for the worksheet templates: HTML-escaped by default (spec text lands as text),
-    undefined names are errors."""
-    return jinja2.Environment(loader=jinja2.PackageLoader("handcalc", "templates"), undefined=jinja2.StrictUndefined,
-                              autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False),
-                              keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-
-
 def html_document(sheets: Sequence[Worksheet], key: bool, katex: str = KATEX_DIR) -> str:
     """Worksheets (``key`` false) or their answer keys as one HTML document, each sheet on new pages."""
     kind = "answer key" if key else "worksheet"
     title = f"{sheets[0].title} — {kind}" + (f" {sheets[0].variant}" if len(sheets) == 1 and sheets[0].variant else "")
-    return environment().get_template("worksheet.html.j2").render(
+    return resources.templates().get_template("worksheet.html.j2").render(
         sheets=sheets, key=key, katex=katex, doc_title=title, scopes=SCOPES)
 
 
 def keys_document(sheets: Sequence[Worksheet], katex: str = KATEX_DIR) -> str:
     """The teacher's key: every variant's answers, by line number, one variant per page."""
-    return environment().get_template("worksheet-keys.html.j2").render(
+    return resources.templates().get_template("worksheet-keys.html.j2").render(
         sheets=sheets, katex=katex, doc_title=f"{sheets[0].title} — answer keys", scopes=SCOPES)
 
 
 # ---------------------------------------------------------------------------
 # files
-
-
-def slug(name: str) -> str:
-    """A file-name stem from a spec's file name: lower case ``[a-z0-9-]`` only."""
-    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-    return s or "worksheet"
 
 
 @dataclass(frozen=True)
@@ -140,15 +123,10 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
 # the site
 
 
-def _md_math(tex: str) -> str:
-    lines = [ln.rstrip() for ln in tex.strip().splitlines() if ln.strip()]
-    return "$$\n" + "\n".join(lines) + "\n$$"
-
-
 def markdown(ws: Worksheet, key: bool) -> str:
     """The worksheet (or its key) as a Markdown page of the site (arithmatex ``$$`` blocks)."""
-    return environment().get_template("worksheet.md.j2").render(
-        ws=ws, key=key, scopes=SCOPES, md=escape_md, math=_md_math).strip() + "\n"
+    return resources.templates().get_template("worksheet.md.j2").render(
+        ws=ws, key=key, scopes=SCOPES, md=escape_md, math=latex.math_block).strip() + "\n"
 
 
 def site_pages(example) -> Rendered:

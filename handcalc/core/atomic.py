@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .core.errors import SpecError
+from .errors import SpecError
 
 PREFIX = ".handcalc-tmp-"
 
