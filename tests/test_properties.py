@@ -26,7 +26,8 @@ from handcalc.core import check, engine
 from handcalc.core.errors import SpecError
 from handcalc.core.numbers import Num, round_half_away
 from handcalc.core.spec import Spec, parse
-from handcalc.core.trace import Trace, step_records
+from handcalc.core.trace import Trace
+from handcalc.core.walk import records
 
 HIDDEN = ["relu", "leaky_relu", "sigmoid", "tanh", "linear"]
 REGRESSION = ["difference", "mse", "half_sse", "mae"]
@@ -369,7 +370,7 @@ def test_hand_rounding_rechecks(problem: Problem, decimals: int) -> None:
         assert exc.field.startswith("step ") and problem.loss in ("bce", "cce")
         assume(False)
     for s in trace.steps:
-        for where, rec in step_records(s):
+        for where, rec in records(trace, s):
             assert _places_ok(rec.value, decimals), f"step {s.number} {where}: {rec.value!r}"
     report = check.check(trace, fd_steps=0)
     assert report.ok, report.summary()
@@ -398,7 +399,7 @@ def test_rational_networks_are_exact(problem: Problem) -> None:
     layers = problem.layers(R.EXACT)
     trace = run_exact(spec)
     for s, batch in zip(trace.steps, plan):
-        for where, rec in step_records(s):
+        for where, rec in records(trace, s):
             assert rec.value.exact, f"step {s.number} {where} is not exact"
         res = R.step(layers, X[batch], Y[batch], problem.loss, problem.lr, R.EXACT)
         for f, z, a in zip(s.forward, res.z, res.a):
@@ -430,7 +431,7 @@ def test_transcendental_values_carry_50_digits(name: str) -> None:
     (compared with the reference run in mpmath at 120 digits)."""
     spec = example_spec(name).with_training(exact_steps=2)
     trace = engine.run(spec)
-    approximate = [rec for s in trace.steps for _, rec in step_records(s) if not rec.value.exact]
+    approximate = [rec for s in trace.steps for _, rec in records(trace, s) if not rec.value.exact]
     assert approximate, "a sigmoid/softmax network has approximate values"
     with mpmath.workdps(120):
         layers = [R.layer([list(r) for r in lay.weights], None if lay.bias is None else list(lay.bias),

@@ -13,6 +13,7 @@ from handcalc.core import check, engine
 from handcalc.core import spec as spec_mod
 from handcalc.core.display import layout, show
 from handcalc.core.trace import Step
+from handcalc.core.walk import trace_sections
 from handcalc.equations import latex
 from handcalc.escape import escape_md, escape_xml
 from handcalc.site import render
@@ -127,7 +128,7 @@ def test_big_layer_folds_every_expansion_it_does_not_show():
     total = len(eqs)
     assert total == 128
     for e in eqs:
-        assert e.rows(render.PER_LINE)[0] in md
+        assert e.rows()[0] in md
     titles = re.findall(rf'^\?\?\? example "Weights: (\d+)–(\d+) of {total}"$', md, re.M)
     spans = [(int(a), int(b)) for a, b in titles]
     assert spans[0][0] == render.DETAIL_UNITS + 1 and spans[-1][1] == total
@@ -135,7 +136,7 @@ def test_big_layer_folds_every_expansion_it_does_not_show():
     assert all(nxt[0] == prev[1] + 1 for prev, nxt in zip(spans, spans[1:]))
     # the unfolded head holds only the first DETAIL_UNITS of them
     head = md.split("## Layer 2")[1].split('??? example "Weights:')[0]
-    assert sum(e.rows(render.PER_LINE)[0] in head for e in eqs) == render.DETAIL_UNITS
+    assert sum(e.rows()[0] in head for e in eqs) == render.DETAIL_UNITS
 
 
 def test_relu_zeroed_entries_are_named():
@@ -151,34 +152,11 @@ def test_relu_zeroed_entries_are_named():
 
 # -- every substituted line re-checks -----------------------------------------------------------
 
-def step_equations(s: Step, st: latex.Style):
-    """(record, equation) for every equation of a step, as the pages print them."""
-    for f in s.forward:
-        for n, (zs, as_) in enumerate(zip(f.z, f.a)):
-            yield from ((r, latex.forward_z(r, f.layer, j, st, n)) for j, r in enumerate(zs))
-            yield from ((r, latex.forward_a(r, f.layer, j, st, n)) for j, r in enumerate(as_))
-    yield from ((r, latex.sample_loss(r, st, n)) for n, r in enumerate(s.losses))
-    yield s.loss, latex.batch_loss(s.loss, st, keep=None)
-    top = len(s.backward)
-    for b in s.backward:
-        for n in range(len(b.dz)):
-            for j, r in enumerate(b.da[n]):
-                yield r, (latex.loss_grad(r, b.layer, j, st, n) if b.layer == top
-                          else latex.input_grad(r, b.layer + 1, j, st, n))
-            for j, r in enumerate(b.deriv[n]):
-                if isinstance(r, tuple):
-                    yield from ((x, latex.act_grad(x, b.layer, k, st, n, j)) for k, x in enumerate(r))
-                else:
-                    yield r, latex.act_grad(r, b.layer, j, st, n)
-            soft = isinstance(b.deriv[n][0], tuple)
-            yield from ((r, latex.delta(r, b.layer, j, st, n, soft)) for j, r in enumerate(b.dz[n]))
-        yield from ((r, latex.weight_grad(r, b.layer, i, j, st)) for i, row in enumerate(b.dW)
-                    for j, r in enumerate(row))
-        yield from ((r, latex.bias_grad(r, b.layer, j, st)) for j, r in enumerate(b.db or ()))
-    for u in s.update:
-        yield from ((r, latex.weight_update(r, u.layer, i, j, st)) for i, row in enumerate(u.W)
-                    for j, r in enumerate(row))
-        yield from ((r, latex.bias_update(r, u.layer, j, st)) for j, r in enumerate(u.b or ()))
+def step_equations(trace, s: Step, st: latex.Style):
+    """(record, equation) for every equation of a step, as the pages print them (the walk's)."""
+    for sec in trace_sections(trace, s):
+        if sec.part != "after":  # the pages show the pass after the update in matrix form
+            yield from ((e.record, latex.equation(e, st)) for e in sec.entries)
 
 
 def operands(rec):
@@ -203,7 +181,7 @@ def test_every_substituted_number_rechecks(name, rounding):
     count = 0
     for s in trace.steps:
         st = latex.Style.of(spec, batch=len(s.batch))
-        for rec, eq in step_equations(s, st):
+        for rec, eq in step_equations(trace, s, st):
             lay = layout(rec, d)
             assert lay.ok
             shown = show(rec.value, d, rec.rounded)

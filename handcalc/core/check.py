@@ -27,7 +27,8 @@ from .display import evaluate_with, layout, operands, written
 from .functions import ACTIVATIONS, evaluate
 from .numbers import Num
 from .spec import Spec
-from .trace import Params, Record, Step, Trace, forward_records, step_records
+from .trace import Params, Record, Step, Trace
+from .walk import records
 
 H_EXACT = Num(Fraction(1, 10**25))
 H_FLOAT = 1e-6
@@ -207,7 +208,7 @@ def check(trace: Trace, fd_steps: int | None = None) -> Report:
     report = Report()
     params = trace.initial
     for n, s in enumerate(trace.steps):
-        for where, rec in step_records(s):
+        for where, rec in records(trace, s):
             recheck(f"step {s.number} {where}", rec, spec, report)
         if fd_steps is None or n < fd_steps:
             gradients(spec, s, params, report)
@@ -216,6 +217,6 @@ def check(trace: Trace, fd_steps: int | None = None) -> Report:
                    p.b if up.b is None else tuple(u.value for u in up.b))
             for p, up in zip(params, s.update))
     if trace.inference:
-        for where, rec in forward_records(trace.inference):
+        for where, rec in records(trace):
             recheck(f"forward {where}", rec, spec, report)
     return report

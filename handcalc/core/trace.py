@@ -15,7 +15,6 @@ written down (the page then prints ``≈``).  Matrices are kept in row orientati
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Union
@@ -148,45 +147,3 @@ class Trace:
     predictions: tuple[Prediction, ...]  # on data.test with the final parameters
     accuracy: Fraction | None
     inference: tuple[ForwardLayer, ...] | None  # forward pass on data.train (forward-only specs)
-
-
-def step_records(s: Step) -> Iterator[tuple[str, Record]]:
-    """Every equation of one step, each with a short name of where it stands."""
-    yield from forward_records(s.forward)
-    for i, rec in enumerate(s.losses):
-        yield f"L[sample {i + 1}]", rec
-    yield "L", s.loss
-    for b in s.backward:
-        l = b.layer
-        for i, row in enumerate(b.da):
-            yield from ((f"dL/da[{l}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(row))
-        for i, d in enumerate(b.deriv):
-            for j, r in enumerate(d):
-                if isinstance(r, tuple):
-                    yield from ((f"J[{l}][sample {i + 1}][{j + 1},{k + 1}]", x) for k, x in enumerate(r))
-                else:
-                    yield f"f'[{l}][sample {i + 1}][{j + 1}]", r
-        for i, row in enumerate(b.dz):
-            yield from ((f"delta[{l}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(row))
-        for i, row in enumerate(b.dW):
-            yield from ((f"dL/dW[{l}][{i + 1},{j + 1}]", r) for j, r in enumerate(row))
-        for j, r in enumerate(b.db or ()):
-            yield f"dL/db[{l}][{j + 1}]", r
-    for u in s.update:
-        for i, row in enumerate(u.W):
-            yield from ((f"W[{u.layer}][{i + 1},{j + 1}] new", r) for j, r in enumerate(row))
-        for j, r in enumerate(u.b or ()):
-            yield f"b[{u.layer}][{j + 1}] new", r
-    if s.after is not None:
-        yield from ((f"after: {where}", r) for where, r in forward_records(s.after.forward))
-        for i, rec in enumerate(s.after.losses):
-            yield f"after: L[sample {i + 1}]", rec
-        yield "after: L", s.after.loss
-        yield "after: L change", s.after.change
-
-
-def forward_records(layers: tuple[ForwardLayer, ...]) -> Iterator[tuple[str, Record]]:
-    for f in layers:
-        for i, (zs, as_) in enumerate(zip(f.z, f.a)):
-            yield from ((f"z[{f.layer}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(zs))
-            yield from ((f"a[{f.layer}][sample {i + 1}][{j + 1}]", r) for j, r in enumerate(as_))

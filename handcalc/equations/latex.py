@@ -33,6 +33,7 @@ from ..core.display import FRACTION, Layout, Named, layout, show
 from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num
 from ..core.trace import Affine, Applied, Mean, Record, Update
+from ..core.walk import Entry, Place
 
 # ---------------------------------------------------------------------------
 # text inside math
@@ -549,6 +550,72 @@ def weight_update(rec: Update, layer: int, i: int, j: int, style: Style) -> Equa
 
 def bias_update(rec: Update, layer: int, j: int, style: Style) -> Equation:
     return update(rec, sym("b", layer, j), style)
+
+
+# ---------------------------------------------------------------------------
+# places and entries of the walk (handcalc.core.walk)
+
+
+def symbol(place: Place, style: Style) -> str:
+    """The symbol of a place: the left-hand side of the line that works it out."""
+    l, j, s = place.layer, place.unit or 0, place.sample
+    kind = place.kind
+    if kind == "z":
+        return unit_sym("z", l, j, style, s)
+    if kind == "a":
+        return act(l, j, style, s)
+    if kind == "yhat":
+        return sym(r"\hat{y}", None, j, sample=s if style.batch > 1 else None)
+    if kind == "L1":
+        return f"L^{{({s + 1})}}" if style.batch > 1 and s is not None else "L"
+    if kind == "L":
+        return "L"
+    if kind == "da":
+        return sample_grad(act(l, j, style, s), style, s)
+    if kind == "f'":
+        k = j if place.row is None else place.row
+        return rf"\frac{{\partial {act(l, k, style, s)}}}{{\partial {unit_sym('z', l, j, style, s)}}}"
+    if kind == "delta":
+        return unit_sym(r"\delta", l, j, style, s)
+    if kind == "dW":
+        return grad(weight(l, place.row, j, style))
+    if kind == "db":
+        return grad(sym("b", l, j))
+    if kind == "W":
+        return weight(l, place.row, j, style)
+    if kind == "b":
+        return sym("b", l, j)
+    raise ValueError(f"no symbol for {place}")
+
+
+def equation(entry: Entry, style: Style, keep: int | None = None) -> Equation:
+    """The equation of one entry of the walk; ``keep`` abbreviates a long batch sum."""
+    p, rec = entry.place, entry.record
+    l, j, s = p.layer, p.unit or 0, p.sample
+    kind = p.kind
+    if kind == "z":
+        return forward_z(rec, l, j, style, s)
+    if kind == "a":
+        return forward_a(rec, l, j, style, s)
+    if kind == "L1":
+        return sample_loss(rec, style, s)
+    if kind == "L":
+        return batch_loss(rec, style, keep=keep)
+    if kind == "da":
+        return loss_grad(rec, l, j, style, s) if isinstance(rec, Applied) else input_grad(rec, l + 1, j, style, s)
+    if kind == "f'":
+        return act_grad(rec, l, j, style, s, p.row)
+    if kind == "delta":
+        return delta(rec, l, j, style, s, softmax=any(o is not None and o.row is not None for o in entry.operands))
+    if kind == "dW":
+        return weight_grad(rec, l, p.row, j, style, keep)
+    if kind == "db":
+        return bias_grad(rec, l, j, style, keep)
+    if kind == "W":
+        return weight_update(rec, l, p.row, j, style)
+    if kind == "b":
+        return bias_update(rec, l, j, style)
+    raise ValueError(f"no equation for {p}")
 
 
 # ---------------------------------------------------------------------------

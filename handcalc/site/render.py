@@ -26,6 +26,7 @@ from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num
 from ..core.spec import LayerSpec, Spec
 from ..core.trace import After, Applied, BackwardLayer, ForwardLayer, Record, Step, Trace
+from ..core.walk import Section, trace_sections
 from ..equations import latex
 from ..equations.latex import Style, bmatrix
 from ..equations.latex import math_block as math
@@ -129,10 +130,18 @@ class Ctx:
     spec: Spec
     style: Style
     report: Report
+    sections: tuple[Section, ...] = ()  # the walk over the worked step (or the forward pass)
 
     @property
     def layers(self) -> int:
         return len(self.spec.layers)
+
+    def equations(self, part: str, kind: str, layer: int | None = None, sample: int | None = None,
+                  keep: int | None = None) -> list[latex.Equation]:
+        """The equations of one kind in a part of the walk (one layer; one sample of it)."""
+        return [latex.equation(e, self.style, keep) for sec in self.sections
+                if sec.part == part and (layer is None or sec.layer == layer) for e in sec.of(kind)
+                if sample is None or e.place.sample == sample]
 
 
 def _small(f: ForwardLayer) -> bool:
@@ -225,7 +234,7 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
         out.append(matrix_eq(zname, latex.vector(zs, st), z_approx))
     out.append(f"Each entry of ${zname}$ is one dot product"
                + (" plus the unit's bias:" if f.b is not None else ":"))
-    zeqs = [latex.forward_z(r, l, j, st, s) for j, r in enumerate(f.z[s])]
+    zeqs = c.equations("forward", "z", l, s)
     out.append(expansions(zeqs, "entries of " + f"${zname}$", _small(f)))
     last = " = \\hat{y}" if l == c.layers and st.batch == 1 else ""
     entry = ACTIVATIONS[lay.activation]
@@ -236,7 +245,7 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
     rel = r"\approx" if a_approx else "="
     out.append(f"Then the activation, {entry.called}:")
     out.append(math(f"{aname}{last} = {latex.function_name(entry.symbol)}({zname}) {rel} {vec_tex(a_txt, st)}"))
-    aeqs = [latex.forward_a(r, l, j, st, s) for j, r in enumerate(f.a[s])]
+    aeqs = c.equations("forward", "a", l, s)
     out.append(expansions(aeqs, "activations", _small(f)))
     if entry.nonpositive:
         out.append(relu_note(lay, f.a[s], l, st, s))
@@ -275,13 +284,13 @@ def forward_page(c: Ctx, layers: Sequence[ForwardLayer], batch: Sequence[int]) -
 def loss_page(c: Ctx, step: Step) -> dict:
     st = c.style
     parts = [math(latex.loss_rule(c.spec.loss, len(c.spec.outputs)))]
-    eqs = [latex.sample_loss(r, st, s) for s, r in enumerate(step.losses)]
+    eqs = c.equations("loss", "L1")
     shown = samples_shown(len(eqs))
     parts.append("With the numbers of " + ("the sample" if len(eqs) == 1 else "each sample") + ":")
     parts.append(aligned_block([eqs[s] for s in shown]))
     if len(eqs) > 1:
         parts.append("The step's loss is the mean over the batch:")
-        parts.append(aligned_block([latex.batch_loss(step.loss, st, keep=SUM_KEEP)]))
+        parts.append(aligned_block(c.equations("loss", "L", keep=SUM_KEEP)))
     if len(eqs) > DETAIL_SAMPLES:
         rows = []
         last = step.forward[-1]
@@ -464,9 +473,7 @@ def before_after(c: Ctx, step: Step) -> str:
 
 def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     st, l = c.style, b.layer
-    lay = c.spec.layers[l - 1]
     f = step.forward[l - 1]
-    softmax = not ACTIVATIONS[lay.activation].elementwise
     small = _small(f)
     n = len(b.dz)
     out = []
@@ -475,19 +482,15 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
             out.append(f"#### Sample {s + 1}")
         if l == c.layers:
             out.append(f"At the output $a^{{[{l}]}} = \\hat{{y}}$, so the chain starts with the loss′:")
-            eqs = [latex.loss_grad(r, l, j, st, s) for j, r in enumerate(b.da[s])]
+            eqs = c.equations("backward", "da", l, s)
         else:
             out.append(f"$\\partial L/\\partial a^{{[{l}]}}$, passed down from layer {l + 1}:")
-            eqs = [latex.input_grad(r, l + 1, j, st, s) for j, r in enumerate(b.da[s])]
+            eqs = c.equations("backward", "da", l, s)
         out.append(expansions(eqs, "entries", small))
         out.append("The activation's derivative at this layer's values:")
-        if softmax:
-            k_eqs = [latex.act_grad(r, l, j, st, s, k) for k, row in enumerate(b.deriv[s]) for j, r in enumerate(row)]
-        else:
-            k_eqs = [latex.act_grad(r, l, j, st, s) for j, r in enumerate(b.deriv[s])]
-        out.append(expansions(k_eqs, "derivatives", small))
+        out.append(expansions(c.equations("backward", "f'", l, s), "derivatives", small))
         out.append(f"The chain rule gives the layer's error $\\delta^{{[{l}]}} = \\partial L / \\partial z^{{[{l}]}}$:")
-        d_eqs = [latex.delta(r, l, j, st, s, softmax) for j, r in enumerate(b.dz[s])]
+        d_eqs = c.equations("backward", "delta", l, s)
         out.append(expansions(d_eqs, "entries of δ", small))
     keep = SUM_KEEP if n > DETAIL_SAMPLES else None
     dW_txt, dW_approx = latex.record_values([r for row in b.dW for r in row], st)
@@ -498,12 +501,12 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
     mean_note = " averaged over the batch" if n > 1 else ""
     out.append(f"#### Gradients of layer {l}")
     out.append(f"The weight gradient is $\\partial L/\\partial W^{{[{l}]}} = {form}${mean_note}, entry by entry:")
-    w_eqs = [latex.weight_grad(r, l, i, j, st, keep) for i, row in enumerate(b.dW) for j, r in enumerate(row)]
+    w_eqs = c.equations("backward", "dW", l, keep=keep)
     out.append(expansions(w_eqs, "weight gradients", small))
     out.append(matrix_eq(latex.grad(f"W^{{[{l}]}}"), latex.oriented(rows, st), dW_approx))
     if b.db is not None:
         out.append(f"The bias gradient is the error itself{' (mean over the batch)' if n > 1 else ''}:")
-        b_eqs = [latex.bias_grad(r, l, j, st, keep) for j, r in enumerate(b.db)]
+        b_eqs = c.equations("backward", "db", l, keep=keep)
         out.append(expansions(b_eqs, "bias gradients", small))
         db_txt, db_approx = latex.record_values(b.db, st)
         out.append(matrix_eq(latex.grad(f"b^{{[{l}]}}"), latex.vector(db_txt, st), db_approx))
@@ -553,10 +556,10 @@ def update_page(c: Ctx, step: Step) -> dict:
             parts.append(params_block(l, old, None, st, r"_{\text{old}}"))
             parts.append(matrix_eq(rf"W^{{[{l}]}}_{{\text{{new}}}}", latex.oriented(new_rows, st), new_approx))
         parts.append("Entry by entry, old value beside new:")
-        eqs = [latex.weight_update(r, l, i, j, st) for i, row in enumerate(u.W) for j, r in enumerate(row)]
+        eqs = c.equations("update", "W", l)
         parts.append(expansions(eqs, "weights", small))
         if u.b is not None:
-            eqs = [latex.bias_update(r, l, j, st) for j, r in enumerate(u.b)]
+            eqs = c.equations("update", "b", l)
             b_txt, b_approx = latex.record_values(u.b, st)
             parts.append(expansions(eqs, "biases", small))
             if small:
@@ -723,7 +726,7 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
     worked = trace.steps[spec.training.worked_step - 1] if trace.steps else None
     batch = len(worked.batch) if worked else (len(trace.inference[0].z) if trace.inference else 1)
     style = Style.of(spec, notation, batch)
-    c = Ctx(trace, spec, style, report)
+    c = Ctx(trace, spec, style, report, tuple(trace_sections(trace, worked)))
     env = environment()
     common = {"spec": spec, "style": style, "slug": slug, "layers": len(spec.layers), "trains": worked is not None,
               "batch": batch, "see_also": spec.see_also,

@@ -39,10 +39,11 @@ from ..core.errors import SpecError
 from ..core.functions import ACTIVATIONS
 from ..core.numbers import Num, round_half_away
 from ..core.spec import LayerSpec, Spec, Training, parse
-from ..core.trace import Affine, Applied, BackwardLayer, ForwardLayer, Mean, Record, Step, Trace, Update
+from ..core.trace import Affine, Applied, Mean, Record, Trace, Update
 from ..core.variants import variant
+from ..core.walk import Entry, Section, entries, trace_sections
 from ..equations import latex
-from ..equations.latex import Equation, Style
+from ..equations.latex import Style
 
 SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
@@ -245,12 +246,13 @@ class Builder:
     def __init__(self, style: Style, box_em: float) -> None:
         self.style, self.box_em, self.count = style, box_em, 0
 
-    def line(self, rec: Record, derived: Sequence[str | None], make: Callable[..., Equation], *args: Any,
-             **kwargs: Any) -> Line:
-        """``make(masked record, *args, **kwargs)`` writes the line; ``derived`` names the operands the
-        student worked out earlier (``None``: a given number, written out)."""
+    def line(self, entry: Entry) -> Line:
+        """The line of one entry of the walk: the operands the student worked out earlier are
+        written as the symbols of their lines, the given ones as numbers."""
+        rec = entry.record
+        derived = [None if p is None else latex.symbol(p, self.style) for p in entry.operands]
         masked = _mask(rec, derived)
-        eq = make(masked, *args, **kwargs)
+        eq = latex.equation(replace(entry, record=masked), self.style)
         if all(d is not None for d in derived):  # nothing given to substitute: formula, then the box
             eq = replace(eq, numbers=(), relation=eq.through())
         answer = show(rec.value, self.style.decimals, rec.rounded)
@@ -264,103 +266,27 @@ class Builder:
         return Line(self.count, eq.lhs, *rows, answer, rec, given)
 
 
-def _forward_groups(b: Builder, layers: Sequence[ForwardLayer], spec: Spec) -> list[Group]:
-    st = b.style
-    groups = []
-    n = len(layers[0].z)
-    for s in range(n):
-        for f in layers:
-            l, lay = f.layer, spec.layers[f.layer - 1]
-            smp = s if n > 1 else None
-            lines = []
-            for j, rec in enumerate(f.z[s]):
-                derived = [d for i in range(len(rec.terms))
-                           for d in ((latex.act(l - 1, i, st, smp) if l > 1 else None), None)]
-                lines.append(b.line(rec, derived, latex.forward_z, l, j, st, smp))
-            zsyms = [latex.unit_sym("z", l, k, st, smp) for k in range(len(f.z[s]))]
-            for j, rec in enumerate(f.a[s]):
-                derived = [zsyms[j]] if ACTIVATIONS[lay.activation].elementwise else zsyms
-                lines.append(b.line(rec, derived, latex.forward_a, l, j, st, smp))
-            head = f"Sample {s + 1}, layer {l}" if n > 1 else f"Layer {l}"
-            groups.append(Group(f"{head}: {lay.units} unit{'s' if lay.units > 1 else ''}, "
-                                f"{ACTIVATIONS[lay.activation].title}", tuple(lines)))
-    return groups
-
-
-def _yhat(j: int, st: Style, s: int | None) -> str:
-    return latex.sym(r"\hat{y}", None, j, sample=s if st.batch > 1 else None)
-
-
-def _loss_groups(b: Builder, step: Step, spec: Spec) -> list[Group]:
-    st = b.style
-    n_out = len(spec.outputs)
-    lines = []
-    for s, rec in enumerate(step.losses):
-        derived = [None] * n_out + [_yhat(j, st, s) for j in range(n_out)]
-        lines.append(b.line(rec, derived, latex.sample_loss, st, s))
-    if len(step.losses) > 1:
-        derived = [f"L^{{({s + 1})}}" for s in range(len(step.losses))]
-        lines.append(b.line(step.loss, derived, latex.batch_loss, st, keep=None))
-    return [Group("Loss", tuple(lines))]
-
-
-def _backward_group(b: Builder, bl: BackwardLayer, spec: Spec) -> Group:
-    st, l = b.style, bl.layer
+def _layer_title(spec: Spec, l: int) -> str:
     lay = spec.layers[l - 1]
-    top = l == len(spec.layers)
-    softmax = not ACTIVATIONS[lay.activation].elementwise
-    of = ACTIVATIONS[lay.activation].derivative_of
-    n = len(bl.dz)
-    lines = []
-    for s in range(n):
-        smp = s if n > 1 else None
-        for j, rec in enumerate(bl.da[s]):
-            if top:
-                lines.append(b.line(rec, [None, _yhat(j, st, smp)],
-                                    latex.loss_grad, l, j, st, smp))
-            else:
-                derived = [d for k in range(len(rec.terms))
-                           for d in (latex.unit_sym(r"\delta", l + 1, k, st, smp), None)]
-                lines.append(b.line(rec, derived, latex.input_grad, l + 1, j, st, smp))
-        units = range(len(bl.dz[s]))
-        zsym = [latex.unit_sym("z", l, j, st, smp) for j in units]
-        asym = [latex.act(l, j, st, smp) for j in units]
-        if softmax:
-            for k, row in enumerate(bl.deriv[s]):
-                for j, rec in enumerate(row):
-                    lines.append(b.line(rec, [asym[k], asym[j]],
-                                        latex.act_grad, l, j, st, smp, k))
+    return f"Layer {l}: {lay.units} unit{'s' if lay.units > 1 else ''}, {ACTIVATIONS[lay.activation].title}"
+
+
+def _groups(b: Builder, sections: Sequence[Section], spec: Spec, part: str) -> tuple[Group, ...]:
+    """The groups of lines of one part of the worksheet, from the walk's sections of that part."""
+    groups = []
+    samples = len({sec.sample for sec in sections if sec.part == "forward"})
+    for sec in (x for x in sections if x.part == part):
+        entries = sec.entries
+        if part == "loss" and len(entries) == 2:  # a batch of one: L = L^{(1)} says nothing new
+            entries = entries[:1]
+        lines = tuple(b.line(e) for e in entries)
+        if part == "forward":
+            head = f"Sample {sec.sample + 1}, layer {sec.layer}" if samples > 1 else f"Layer {sec.layer}"
+            groups.append(Group(head + _layer_title(spec, sec.layer)[len(f"Layer {sec.layer}"):], lines))
         else:
-            for j, rec in enumerate(bl.deriv[s]):
-                lines.append(b.line(rec, [zsym[j] if of == "z" else asym[j]],
-                                    latex.act_grad, l, j, st, smp))
-        for j, rec in enumerate(bl.dz[s]):
-            ks = units if softmax else [j]
-            derived = [d for k in ks for d in (latex.sample_grad(asym[k], st, smp),
-                                                rf"\frac{{\partial {asym[k]}}}{{\partial {zsym[j]}}}")]
-            lines.append(b.line(rec, derived, latex.delta, l, j, st, smp, softmax))
-    for i, row in enumerate(bl.dW):
-        for j, rec in enumerate(row):
-            derived = [d for s in range(n) for d in ((latex.act(l - 1, i, st, s if n > 1 else None) if l > 1 else None),
-                                                     latex.unit_sym(r"\delta", l, j, st, s if n > 1 else None))]
-            lines.append(b.line(rec, derived, latex.weight_grad, l, i, j, st))
-    for j, rec in enumerate(bl.db or ()):
-        derived = [latex.unit_sym(r"\delta", l, j, st, s if n > 1 else None) for s in range(n)]
-        lines.append(b.line(rec, derived, latex.bias_grad, l, j, st))
-    return Group(f"Layer {l}: {lay.units} unit{'s' if lay.units > 1 else ''}, {ACTIVATIONS[lay.activation].title}",
-                 tuple(lines))
-
-
-def _update_group(b: Builder, u) -> Group:
-    st, l = b.style, u.layer
-    lines = []
-    for i, row in enumerate(u.W):
-        for j, rec in enumerate(row):
-            lines.append(b.line(rec, [None, None, latex.grad(latex.weight(l, i, j, st))],
-                                latex.weight_update, l, i, j, st))
-    for j, rec in enumerate(u.b or ()):
-        lines.append(b.line(rec, [None, None, latex.grad(latex.sym("b", l, j))], latex.bias_update, l, j, st))
-    return Group(f"Layer {l}", tuple(lines))
+            title = {"loss": "Loss", "backward": _layer_title(spec, sec.layer or 1)}.get(part, f"Layer {sec.layer}")
+            groups.append(Group(title, lines))
+    return tuple(groups)
 
 
 # ---------------------------------------------------------------------------
@@ -425,29 +351,27 @@ def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: in
     trace = engine.run(spec)
     batch = len(spec.train) if trace.steps else 1
     st = Style.of(spec, notation, batch)
-    longest = max(len(show(r.value, st.decimals).text) for r in _all_records(trace))
+    sections = trace_sections(trace)
+    longest = max(len(show(e.record.value, st.decimals).text) for e in entries(sections))
     width = max(4.5, 0.6 * longest + 1.5)
     b = Builder(st, width)
-    layers = trace.steps[0].forward if trace.steps else trace.inference
     parts = [Part("forward", "Forward pass",
                   "Work through the network from the input to the output, layer by layer.",
                   (_forward_rule(st),) + tuple(dict.fromkeys(latex.activation_rule(lay.activation)
                                                              for lay in spec.layers)),
-                  tuple(_forward_groups(b, layers, spec)))]
+                  _groups(b, sections, spec, "forward"))]
     if scope in ("loss", "step"):
-        step = trace.steps[0]
         parts.append(Part("loss", "Loss", f"Compare the prediction ŷ (your a[{len(spec.layers)}]) with the target y.",
-                          (latex.loss_rule(spec.loss, len(spec.outputs)),), tuple(_loss_groups(b, step, spec))))
+                          (latex.loss_rule(spec.loss, len(spec.outputs)),), _groups(b, sections, spec, "loss")))
     if scope == "step":
-        step = trace.steps[0]
         parts.append(Part("backward", "Backward pass",
                           "From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
                           "gradients of its weights and biases.",
                           tuple(dict.fromkeys(latex.activation_rule(lay.activation) for lay in spec.layers)),
-                          tuple(_backward_group(b, bl, spec) for bl in reversed(step.backward))))
+                          _groups(b, sections, spec, "backward")))
         parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
                           (r"\theta_{\text{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",),
-                          tuple(_update_group(b, u) for u in step.update)))
+                          _groups(b, sections, spec, "update")))
     return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
                      "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope, worked),
                      tuple(parts), trace, width, worked)
@@ -457,15 +381,6 @@ def _forward_rule(st: Style) -> str:
     """``z_j = Σ_i a_i W_ij + b_j`` (row) or ``Σ_i W_ji a_i + b_j`` (column), then the activation."""
     term = r"a^{[l-1]}_i W^{[l]}_{ij}" if st.notation == "row" else r"W^{[l]}_{ji} a^{[l-1]}_i"
     return rf"z^{{[l]}}_j = \sum_i {term} + b^{{[l]}}_j, \qquad a^{{[l]}}_j = f(z^{{[l]}}_j), \qquad a^{{[0]}} = x"
-
-
-def _all_records(trace: Trace) -> Iterator[Record]:
-    from ..core.trace import forward_records, step_records
-
-    if trace.steps:
-        yield from (r for _, r in step_records(trace.steps[0]))
-    else:
-        yield from (r for _, r in forward_records(trace.inference))
 
 
 def make(spec: Spec, scope: str | None = None, rounding: str | None = None, decimals: int | None = None,
