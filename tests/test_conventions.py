@@ -25,7 +25,7 @@ from test_golden import RELU_AT_ZERO as KINK  # x = 1, W¹ = [[1, −1]], b¹ = 
 
 from handcalc.core import check, engine
 from handcalc.core.display import show, shown_value
-from handcalc.core.functions import ACTIVATIONS, LOSSES, evaluate, in_domain
+from handcalc.core.functions import ACTIVATIONS, LOSSES, Role, evaluate, in_domain
 from handcalc.core.numbers import Num
 from handcalc.core.spec import parse
 from handcalc.site import render
@@ -42,7 +42,7 @@ def test_relu_derivative_at_zero_is_zero() -> None:
     assert relu.derivative(Num(F(-1, 10**9)), slope).v == 0
     assert relu.value([Num(F(0))], 0, slope).v == 0
     assert relu.value([Num(F(-3))], 0, slope).v == 0 and relu.value([Num(F(3))], 0, slope).v == 3
-    assert evaluate("d:relu", [Num(F(0))]).v == 0  # as `handcalc check` re-evaluates it
+    assert evaluate(Role.DERIVATIVE, "relu", [Num(F(0))]).v == 0  # as `handcalc check` re-evaluates it
 
 
 @pytest.mark.parametrize("slope", [F(1, 100), F(1, 5), F(3, 7)])
@@ -53,7 +53,7 @@ def test_leaky_relu_uses_its_slope_at_and_below_zero(slope: F) -> None:
     assert leaky.derivative(Num(F(2)), s).v == 1
     assert leaky.value([Num(F(-2))], 0, s).v == -2 * slope
     assert leaky.value([Num(F(0))], 0, s).v == 0 and leaky.value([Num(F(2))], 0, s).v == 2
-    assert evaluate("d:leaky_relu", [Num(F(0))], param=s).v == slope
+    assert evaluate(Role.DERIVATIVE, "leaky_relu", [Num(F(0))], param=s).v == slope
 
 
 @pytest.mark.parametrize("n", [1, 2, 3])
@@ -306,28 +306,28 @@ def test_loss_domains(loss: str, inside: list[F], outside: list[F]) -> None:
 def test_evaluate_names_each_function_of_the_trace() -> None:
     z = [Num(F(1)), Num(F(-2)), Num(F(3))]
     slope = Num(F(1, 5))
-    assert evaluate("relu", z[1:2]).v == 0 and evaluate("linear", z[1:2]).v == -2
-    assert evaluate("leaky_relu", z[1:2], param=slope).v == F(-2, 5)
-    assert evaluate("leaky_relu", z[1:2]).v == 0  # no slope given: 0
-    soft = [evaluate("softmax", z, index=j) for j in range(3)]  # softmax reads the whole vector
+    assert evaluate(Role.VALUE, "relu", z[1:2]).v == 0 and evaluate(Role.VALUE, "linear", z[1:2]).v == -2
+    assert evaluate(Role.VALUE, "leaky_relu", z[1:2], param=slope).v == F(-2, 5)
+    assert evaluate(Role.VALUE, "leaky_relu", z[1:2]).v == 0  # no slope given: 0
+    soft = [evaluate(Role.VALUE, "softmax", z, index=j) for j in range(3)]  # softmax reads the whole vector
     with mpmath.workdps(60):
         e = [mpmath.exp(v) for v in (1, -2, 3)]
         for j in range(3):
             assert abs(soft[j].mpf() - e[j] / sum(e)) < mpmath.mpf(10) ** -50
     a_k, a_j = Num(F(1, 4)), Num(F(1, 3))
-    assert evaluate("d:softmax", [a_k, a_j], index=1).v == F(1, 4) * (1 - F(1, 3))  # k = j
-    assert evaluate("d:softmax", [a_k, a_j], index=0).v == -F(1, 4) * F(1, 3)
-    assert evaluate("d:sigmoid", [a_k]).v == F(1, 4) * F(3, 4)
-    assert evaluate("d:tanh", [a_k]).v == 1 - F(1, 16)
+    assert evaluate(Role.DERIVATIVE, "softmax", [a_k, a_j], index=1).v == F(1, 4) * (1 - F(1, 3))  # k = j
+    assert evaluate(Role.DERIVATIVE, "softmax", [a_k, a_j], index=0).v == -F(1, 4) * F(1, 3)
+    assert evaluate(Role.DERIVATIVE, "sigmoid", [a_k]).v == F(1, 4) * F(3, 4)
+    assert evaluate(Role.DERIVATIVE, "tanh", [a_k]).v == 1 - F(1, 16)
     y, p = [Num(F(1)), Num(F(0))], [Num(F(1, 2)), Num(F(1, 4))]
-    assert evaluate("loss:half_sse", [*y, *p]).v == F(1, 2) * (F(1, 4) + F(1, 16))
-    assert evaluate("loss:mse", [*y, *p]).v == (F(1, 4) + F(1, 16)) / 2
-    assert evaluate("dloss:mse", [y[0], p[0]], index=2).v == -F(2, 2) * F(1, 2)
-    assert evaluate("dloss:mae", [y[0], p[0]], index=4).v == -F(1, 4)
-    assert evaluate("d:softmax", [a_k, a_j]).v == -F(1, 4) * F(1, 3)  # the default index: k ≠ j
-    assert evaluate("relu", [Num(F(3))], index=2).v == 3  # element-wise functions ignore the index
+    assert evaluate(Role.LOSS, "half_sse", [*y, *p]).v == F(1, 2) * (F(1, 4) + F(1, 16))
+    assert evaluate(Role.LOSS, "mse", [*y, *p]).v == (F(1, 4) + F(1, 16)) / 2
+    assert evaluate(Role.LOSS_DERIVATIVE, "mse", [y[0], p[0]], index=2).v == -F(2, 2) * F(1, 2)
+    assert evaluate(Role.LOSS_DERIVATIVE, "mae", [y[0], p[0]], index=4).v == -F(1, 4)
+    assert evaluate(Role.DERIVATIVE, "softmax", [a_k, a_j]).v == -F(1, 4) * F(1, 3)  # the default index: k ≠ j
+    assert evaluate(Role.VALUE, "relu", [Num(F(3))], index=2).v == 3  # element-wise functions ignore the index
     with pytest.raises(KeyError, match="integral:relu"):
-        evaluate("integral:relu", z)
+        evaluate(Role.VALUE, "integral:relu", z)
 
 
 @pytest.mark.parametrize("name", sorted(LOSSES))

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from handcalc.core.functions import evaluate
+from handcalc.core.functions import Role, evaluate
 from handcalc.core.numbers import (
     ONE,
     SIG_DIGITS,
@@ -251,20 +251,20 @@ def test_tanh_carries_50_digits(x: F) -> None:
 @pytest.mark.parametrize("x", ARGUMENTS, ids=str)
 def test_sigmoid_and_its_derivative_carry_50_digits(x: F) -> None:
     """σ(0.3775) = 1/(1 + e^{−0.3775}) as the engine evaluates it, and σ′ = σ(1 − σ)."""
-    s = evaluate("sigmoid", (Num(x),))
+    s = evaluate(Role.VALUE, "sigmoid", (Num(x),))
     want = reference(lambda q: 1 / (1 + mpmath.exp(-q(x))))
     assert not s.exact
     assert agreeing_digits(s, want) >= 50
     with mpmath.workdps(REFERENCE_DPS):
         want_d = want * (1 - want)
-    assert agreeing_digits(evaluate("d:sigmoid", (s,)), want_d) >= 50
+    assert agreeing_digits(evaluate(Role.DERIVATIVE, "sigmoid", (s,)), want_d) >= 50
 
 
 def test_softmax_and_cross_entropy_carry_50_digits() -> None:
     z = (Num(F(1, 2)), Num(F(-3, 10)), Num(F(2)))
-    a = [evaluate("softmax", z, j) for j in range(3)]
+    a = [evaluate(Role.VALUE, "softmax", z, j) for j in range(3)]
     y = (ZERO, ZERO, ONE)
-    loss = evaluate("loss:cce", y + tuple(a))
+    loss = evaluate(Role.LOSS, "cce", y + tuple(a))
 
     def exact_softmax(q):
         es = [mpmath.exp(q(v.v)) for v in z]

@@ -27,6 +27,7 @@ from handcalc.core.errors import SpecError
 from handcalc.core.spec import parse
 from handcalc.core.trace import Trace
 from handcalc.equations import pagecheck
+from handcalc.site import worksheet as site_worksheet
 from handcalc.site.render import render_example
 from handcalc.site.sitegen import Example
 from handcalc.worksheets import model as W
@@ -45,7 +46,7 @@ def rendered_lines(trace: Trace, slug: str, worksheets: bool = True) -> pagechec
     example = Example(Path(f"{slug}.yaml"), slug, trace, check.check(trace, fd_steps=0))
     pages = list(render_example(trace, example.report, slug).pages)
     if trace.steps and worksheets:
-        pages += worksheet_pages.site_pages(example).pages
+        pages += site_worksheet.site_pages(example).pages
     return pagecheck.check_pages((p.path, p.markdown) for p in pages)
 
 
@@ -180,5 +181,5 @@ def test_a_derivative_near_a_pole_rechecks() -> None:
     assert not report.failures and len(report.lines) >= lower_bound(trace)
     # its worksheet rounds ŷ to two decimals, onto 1, where bce is undefined: the page says so
     example = Example(Path("steep.yaml"), "steep", trace, check.check(trace, fd_steps=0))
-    sheet = worksheet_pages.site_pages(example).pages[0].markdown
+    sheet = site_worksheet.site_pages(example).pages[0].markdown
     assert "This example has no worksheet" in sheet and "bce is undefined" in sheet

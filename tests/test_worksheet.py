@@ -21,6 +21,7 @@ from handcalc.core.display import show
 from handcalc.core.errors import SpecError
 from handcalc.core.spec import parse
 from handcalc.core.variants import variant
+from handcalc.site import worksheet as site_worksheet
 from handcalc.worksheets import model as W
 from handcalc.worksheets import output as P
 from handcalc.worksheets import pdf
@@ -151,7 +152,7 @@ def test_html_escapes_spec_text_and_the_worksheet_file_holds_no_answers():
     assert "htmlClass{ws-answer}" not in sheet and "mathrlap" not in sheet
     key = P.html_document([ws], True)
     assert all(ln.answer.text in key for ln in ws.lines)
-    md = P.markdown(ws, False)
+    md = site_worksheet.markdown(ws, False)
     assert "<script>" not in md and "&lt;script&gt;alert" in md and "&#92;href" in md
 
 
@@ -266,7 +267,7 @@ def test_letter_paper(tmp_path):
 def test_site_pages_for_each_example():
     from handcalc.site import sitegen
 
-    for ex in sitegen.collect(EXAMPLES, producers=(P.site_pages,)):
+    for ex in sitegen.collect(EXAMPLES, producers=(site_worksheet.site_pages,)):
         pages = {p.path: p.markdown for p in ex.rendered.pages}
         assert set(pages) == {"worksheet.md", "answers.md"}
         assert "\\mathrlap" not in pages["worksheet.md"]

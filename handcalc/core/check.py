@@ -24,7 +24,7 @@ import numpy as np
 
 from . import engine, fast
 from .display import evaluate_with, layout, operands, written
-from .functions import ACTIVATIONS, evaluate
+from .functions import ACTIVATIONS, Role, evaluate
 from .numbers import Num
 from .spec import Spec
 from .trace import Params, Record, Step, Trace
@@ -119,7 +119,7 @@ def _exact_loss(spec: Spec, batch: Sequence[int]) -> Callable[[Sequence[Params]]
         out = engine.forward(spec, params, xs, plain)[-1].a
         total = Num(Fraction(0))
         for y, a in zip(ys, out):
-            total = total + evaluate("loss:" + spec.loss, y + tuple(r.value for r in a))
+            total = total + evaluate(Role.LOSS, spec.loss, y + tuple(r.value for r in a))
         return total / len(ys)
 
     return loss

@@ -96,7 +96,7 @@ def evaluate_with(rec: Record, ops: list[Num]) -> Num:
             total = total + x
         return total / len(ops)
     if isinstance(rec, Applied):
-        return evaluate(rec.fn, ops, rec.index, rec.param)
+        return evaluate(rec.role, rec.fn, ops, rec.index, rec.param)
     if isinstance(rec, Update):
         return ops[0] - ops[1] * ops[2]
     raise TypeError(f"no re-check for {type(rec).__name__}")

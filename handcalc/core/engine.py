@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 
 from .errors import SpecError
-from .functions import ACTIVATIONS, LOSSES, evaluate, in_domain
+from .functions import ACTIVATIONS, LOSSES, Role, evaluate, in_domain
 from .numbers import ONE, ZERO, Num, round_half_away
 from .spec import LayerSpec, Spec
 from .trace import (
@@ -80,9 +80,9 @@ class Rounder:
         value, rounded = self(total / len(items))
         return Mean(tuple(items), value, rounded)
 
-    def applied(self, fn: str, args: Sequence[Num], index: int = 0, param: Num | None = None) -> Applied:
-        value, rounded = self(evaluate(fn, args, index, param))
-        return Applied(fn, tuple(args), value, index, param, rounded)
+    def applied(self, role: Role, fn: str, args: Sequence[Num], index: int = 0, param: Num | None = None) -> Applied:
+        value, rounded = self(evaluate(role, fn, args, index, param))
+        return Applied(role, fn, tuple(args), value, index, param, rounded)
 
     def update(self, old: Num, rate: Num, grad: Num) -> Update:
         value, rounded = self(old - rate * grad)
@@ -127,9 +127,9 @@ def forward(spec: Spec, params: Sequence[Params], xs: Sequence[Sequence[Num]], r
                                None if p.b is None else p.b[j]) for j in range(lay.units))
             zv = [rec.value for rec in z]
             if act.elementwise:
-                a = tuple(r.applied(act.name, (zj,), 0, slope) for zj in zv)
+                a = tuple(r.applied(Role.VALUE, act.name, (zj,), 0, slope) for zj in zv)
             else:
-                a = tuple(r.applied(act.name, zv, j) for j in range(lay.units))
+                a = tuple(r.applied(Role.VALUE, act.name, zv, j) for j in range(lay.units))
             zs.append(z)
             as_.append(a)
         out.append(ForwardLayer(l, p.W, p.b, tuple(inputs), tuple(zs), tuple(as_)))
@@ -141,9 +141,10 @@ def _derivative(act_name: str, z: Sequence[Num], a: Sequence[Num], slope: Num | 
     act = ACTIVATIONS[act_name]
     if not act.elementwise:  # softmax: the Jacobian J_kj = a_k (1[k=j] − a_j)
         n = len(a)
-        return tuple(tuple(r.applied("d:" + act_name, (a[k], a[j]), int(k == j)) for j in range(n)) for k in range(n))
+        return tuple(tuple(r.applied(Role.DERIVATIVE, act_name, (a[k], a[j]), int(k == j)) for j in range(n))
+                     for k in range(n))
     src = z if act.derivative_of == "z" else a
-    return tuple(r.applied("d:" + act_name, (v,), 0, slope) for v in src)
+    return tuple(r.applied(Role.DERIVATIVE, act_name, (v,), 0, slope) for v in src)
 
 
 def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: tuple[int, ...],
@@ -162,11 +163,11 @@ def step(spec: Spec, params: Sequence[Params], number: int, epoch: int, batch: t
                         f"where {spec.loss} is undefined (it needs ŷ in {loss.domain}); "
                         "use more display.decimals or smaller weights")
     yhats = [tuple(rec.value for rec in a) for a in fwd[-1].a]
-    losses = tuple(r.applied("loss:" + spec.loss, ys[s] + yhats[s]) for s in range(len(batch)))
+    losses = tuple(r.applied(Role.LOSS, spec.loss, ys[s] + yhats[s]) for s in range(len(batch)))
     batch_loss = r.mean([rec.value for rec in losses])
     scale = Num(Fraction(1, len(batch)))
 
-    da = [tuple(r.applied("dloss:" + spec.loss, (ys[s][j], yhats[s][j]), n_out) for j in range(n_out))
+    da = [tuple(r.applied(Role.LOSS_DERIVATIVE, spec.loss, (ys[s][j], yhats[s][j]), n_out) for j in range(n_out))
           for s in range(len(batch))]
     backward: list[BackwardLayer] = []
     for l in range(len(spec.layers), 0, -1):
@@ -228,7 +229,7 @@ def _after(spec: Spec, params: Sequence[Params], xs: Sequence[tuple[Num, ...]], 
     fwd = forward(spec, params, xs, r)
     if _outside(spec, fwd):
         return None
-    losses = tuple(r.applied("loss:" + spec.loss, y + tuple(rec.value for rec in a)) for y, a in zip(ys, fwd[-1].a))
+    losses = tuple(r.applied(Role.LOSS, spec.loss, y + tuple(rec.value for rec in a)) for y, a in zip(ys, fwd[-1].a))
     loss = r.mean([rec.value for rec in losses])
     return After(fwd, losses, loss, r.affine([(loss.value, ONE), (before.value, -ONE)]))
 

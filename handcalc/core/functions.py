@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from fractions import Fraction
 from typing import Any
 
@@ -349,24 +350,30 @@ LOSSES: dict[str, Loss] = {x.name: x for x in (
 )}
 
 
-def evaluate(fn: str, args: Sequence[Num], index: int = 0, param: Num | None = None) -> Num:
-    """Evaluate a named function of the trace (see :class:`handcalc.core.trace.Applied`)."""
-    kind, _, name = fn.rpartition(":")
+class Role(Enum):
+    """What a record of the trace applies of a registry entry (see :class:`handcalc.core.trace.Applied`)."""
+
+    VALUE = "value"  # an activation: args z_j (element-wise) or the vector z, index j
+    DERIVATIVE = "derivative"  # f′: args z_j or a_j; a Jacobian entry: args a_k, a_j, index 1 when k = j
+    LOSS = "loss"  # args y…, ŷ… of one sample
+    LOSS_DERIVATIVE = "loss derivative"  # ∂L/∂ŷ_j: args y_j, ŷ_j, index = outputs
+
+
+def evaluate(role: Role, name: str, args: Sequence[Num], index: int = 0, param: Num | None = None) -> Num:
+    """Evaluate what a record of the trace applies: ``role`` of the registry entry ``name``."""
     slope = param if param is not None else ZERO
-    if kind == "":
+    if role is Role.VALUE:
         act = ACTIVATIONS[name]
         return act.value(args, index if not act.elementwise else 0, slope)
-    if kind == "d":
+    if role is Role.DERIVATIVE:
         act = ACTIVATIONS[name]
         if not act.elementwise:
             return softmax_jacobian(args[0], args[1], index == 1)
         return act.derivative(args[0], slope)
-    if kind == "loss":
+    if role is Role.LOSS:
         half = len(args) // 2
         return LOSSES[name].value(args[:half], args[half:])
-    if kind == "dloss":
-        return LOSSES[name].derivative(args[0], args[1], index)
-    raise KeyError(fn)
+    return LOSSES[name].derivative(args[0], args[1], index)
 
 
 def in_domain(loss: Loss, p: Num) -> bool:

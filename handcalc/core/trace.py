@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Union
 
+from .functions import Role
 from .numbers import Num
 from .spec import Spec
 
@@ -41,16 +42,17 @@ class Mean:
 
 @dataclass(frozen=True)
 class Applied:
-    """``fn`` names an entry of :func:`handcalc.core.functions.evaluate`:
-    ``relu`` (args ``z_j``), ``softmax`` (args ``z``, ``index`` j), ``d:relu`` (args ``z_j``),
-    ``d:sigmoid`` (args ``a_j``), ``d:softmax`` (args ``a_k, a_j``; ``index`` 1 when k = j),
-    ``loss:mse`` (args ``y…, ŷ…``), ``dloss:mse`` (args ``y_j, ŷ_j``; ``index`` = outputs)."""
+    """``role`` of the registry entry ``fn`` (:mod:`handcalc.core.functions`) applied to ``args``:
+    an activation (args ``z_j``; softmax: the vector ``z``, ``index`` j), its derivative (args
+    ``z_j`` or ``a_j``; softmax: ``a_k, a_j``, ``index`` 1 when k = j), a loss (args ``y…, ŷ…``)
+    or its derivative (args ``y_j, ŷ_j``, ``index`` = outputs)."""
 
-    fn: str
+    role: Role
+    fn: str  # the name of a registry entry
     args: tuple[Num, ...]
     value: Num
     index: int = 0
-    param: Num | None = None  # leaky ReLU slope
+    param: Num | None = None  # the activation's parameter (leaky ReLU slope)
     rounded: bool = False
 
 

@@ -74,9 +74,12 @@ class Style:
         return cls(spec.display.decimals, spec.display.rounding == "hand", notation or spec.notation, batch)
 
 
+_RELATIONS = {"=": "=", "≈": r"\approx", "←": r"\leftarrow"}
+
+
 def tex_relation(rel: str) -> str:
-    """``=`` or ``\approx`` for a relation of :class:`handcalc.core.display.Layout`."""
-    return r"\approx" if rel == "≈" else "="
+    """A relation as LaTeX: ``=``, ``≈`` (decided by :mod:`handcalc.core.display`) or ``←`` (an update)."""
+    return _RELATIONS[rel]
 
 
 def number(x: Num, places: int | Layout, rounded: bool = False) -> str:
@@ -168,15 +171,15 @@ class Equation:
     formula: tuple[str, ...]
     numbers: tuple[str, ...]  # empty: the formula has nothing to substitute
     result: str
-    relation: str  # "=" or r"\approx"
+    relation: str  # before the result: "=" or "≈" (see :class:`handcalc.core.display.Layout`)
     open: str = ""  # written before the chunks (e.g. r"\tfrac{1}{4}\bigl(")
     close: str = ""  # written after them
-    assign: str = "="  # between lhs and formula: "=" or r"\leftarrow" (an update)
-    subst: str = "="  # between formula and numbers: r"\approx" when a written operand is rounded
+    assign: str = "="  # between lhs and formula: "=" or "←" (an update)
+    subst: str = "="  # between formula and numbers: "≈" when a written operand is rounded
 
     def through(self) -> str:
         """The relation from the formula straight to the result (the numbers left out)."""
-        return r"\approx" if r"\approx" in (self.subst, self.relation) else "="
+        return "≈" if "≈" in (self.subst, self.relation) else "="
 
     def compact(self) -> bool:
         """Short enough to stand on one line: ``lhs = formula = numbers = result``."""
@@ -185,29 +188,31 @@ class Equation:
     def rows(self, per_line: int = PER_LINE, with_result: bool = True) -> list[str]:
         """The rows of an ``aligned`` block: ``lhs &= …``, continuation rows ``&\\quad …``.
         Without numbers to substitute, a formula that is its own result is written once."""
+        assign, subst, rel = (tex_relation(r) for r in (self.assign, self.subst, self.relation))
         if not self.numbers and " ".join(self.formula) == self.result:
-            return [f"{self.lhs} &{self.assign} {self.result}"]
+            return [f"{self.lhs} &{assign} {self.result}"]
         if " ".join(self.numbers) == self.result and not self.open:  # nothing happens in the last step
             return Equation(self.lhs, self.formula, (), self.result, self.through(),
                             assign=self.assign).rows(per_line, with_result)
         if self.compact():
-            line = f"{self.lhs} &{self.assign} {' '.join(self.formula)}"
+            line = f"{self.lhs} &{assign} {' '.join(self.formula)}"
             if self.numbers:
-                line += f" {self.subst} {' '.join(self.numbers)}"
-            return [line + (f" {self.relation} {self.result}" if with_result else " =")]
-        out = _wrap(f"{self.lhs} &{self.assign} ", self.formula, per_line, self.open, self.close)
+                line += f" {subst} {' '.join(self.numbers)}"
+            return [line + (f" {rel} {self.result}" if with_result else " =")]
+        out = _wrap(f"{self.lhs} &{assign} ", self.formula, per_line, self.open, self.close)
         if self.numbers:
-            out += _wrap(f" &{self.subst} ", self.numbers, per_line, self.open, self.close)
+            out += _wrap(f" &{subst} ", self.numbers, per_line, self.open, self.close)
         if with_result:
-            out.append(f" &{self.relation} {self.result}")
+            out.append(f" &{rel} {self.result}")
         return out
 
     def inline(self) -> str:
         """On one line: ``lhs = formula = numbers ≈ result``."""
-        parts = [self.lhs, f"{self.assign} " + self.open + " ".join(self.formula) + self.close]
+        assign, subst, rel = (tex_relation(r) for r in (self.assign, self.subst, self.relation))
+        parts = [self.lhs, f"{assign} " + self.open + " ".join(self.formula) + self.close]
         if self.numbers:
-            parts.append(f"{self.subst} " + self.open + " ".join(self.numbers) + self.close)
-        parts.append(f"{self.relation} {self.result}")
+            parts.append(f"{subst} " + self.open + " ".join(self.numbers) + self.close)
+        parts.append(f"{rel} {self.result}")
         return " ".join(parts)
 
     def block(self, per_line: int = PER_LINE) -> str:
@@ -248,7 +253,7 @@ def aligned(rows: Sequence[str], gaps: Sequence[int] = ()) -> str:
 
 def _result(lay: Layout) -> tuple[str, str, str]:
     """The written result, the relation before it and the one before the numbers."""
-    return lay.result.text, tex_relation(lay.final), tex_relation(lay.subst)
+    return lay.result.text, lay.final, lay.subst
 
 
 def _sum_chunks(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
@@ -447,17 +452,12 @@ def _ysym(j: int, style: Style, sample: int | None) -> str:
     return sym("y", None, j, sample=sample if style.batch > 1 else None)
 
 
-def _applied(rec: Applied) -> str:
-    """The registry name of a loss record's function (``loss:mse`` → ``mse``)."""
-    return rec.fn.split(":")[1]
-
-
 def sample_loss(rec: Applied, style: Style, sample: int | None = None) -> Equation:
     """``L^{(s)} = loss(y, ŷ)`` written out term by term."""
     n = len(rec.args) // 2
     lhs = f"L^{{({sample + 1})}}" if style.batch > 1 and sample is not None else "L"
     symbols = [_ysym(j, style, sample) for j in range(n)] + [_yhatsym(j, style, sample) for j in range(n)]
-    return form_equation(lhs, LOSSES[_applied(rec)].form(n), symbols, rec.args, places_of(rec, style))
+    return form_equation(lhs, LOSSES[rec.fn].form(n), symbols, rec.args, places_of(rec, style))
 
 
 def batch_loss(rec: Mean, style: Style, keep: int | None = 3) -> Equation:
@@ -470,7 +470,7 @@ def loss_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None
     """``∂L/∂a^{[L]}_j = loss′(y_j, ŷ_j)``."""
     lhs = sample_grad(act(layer, j, style, sample), style, sample)
     symbols = [_ysym(j, style, sample), _yhatsym(j, style, sample)]
-    return form_equation(lhs, LOSSES[_applied(rec)].derivative_form(rec.index), symbols, rec.args,
+    return form_equation(lhs, LOSSES[rec.fn].derivative_form(rec.index), symbols, rec.args,
                          places_of(rec, style))
 
 
@@ -482,7 +482,7 @@ def act_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None 
              k: int | None = None) -> Equation:
     """``f′`` of unit ``j``: ``ReLU′(z_j)``, ``σ′ = a_j(1 − a_j)``, ``tanh′ = 1 − a_j²``;
     softmax (``k`` given): ``J_{kj} = ∂a_k/∂z_j = a_k(1[k=j] − a_j)``."""
-    entry = ACTIVATIONS[_applied(rec)]
+    entry = ACTIVATIONS[rec.fn]
     a = act(layer, j, style, sample)
     z = unit_sym("z", layer, j, style, sample)
     if not entry.elementwise:
@@ -541,7 +541,7 @@ def update(rec: Update, target: str, style: Style) -> Equation:
     value, rel, sub = _result(p)
     formula = rf"{target} - \eta\,{grad(target)}"
     numbers = rf"{number(rec.old, p)} - {factor(rec.rate, p)} \cdot {factor(rec.grad, p)}"
-    return Equation(target, (formula,), (numbers,), value, rel, assign=r"\leftarrow", subst=sub)
+    return Equation(target, (formula,), (numbers,), value, rel, assign="←", subst=sub)
 
 
 def weight_update(rec: Update, layer: int, i: int, j: int, style: Style) -> Equation:
@@ -665,8 +665,9 @@ def columns_text(c0: int, c1: int) -> str:
 
 
 def matrix_blocks(lhs: str, rows: Sequence[Sequence[str]], rel: str = "=", stacked: bool = False) -> list[str]:
-    """``lhs = [matrix]``, or one equation per block of columns when it is too wide for a line:
-    ``lhs (columns 1–4) = [block]`` (``stacked``: the label above its block)."""
+    """``lhs = [matrix]`` (``rel``: ``=`` or ``≈``), or one equation per block of columns when it is
+    too wide for a line: ``lhs (columns 1–4) = [block]`` (``stacked``: the label above its block)."""
+    rel = tex_relation(rel)
     blocks = column_blocks(rows)
     if len(blocks) == 1:
         return [f"{lhs} {rel} {bmatrix(rows)}"]

@@ -88,7 +88,7 @@ def rec_cell(rec: Record, style: Style) -> str:
 
 def matrix_eq(lhs: str, rows: Sequence[Sequence[str]], approx: bool, note: str = "") -> str:
     """``lhs = [matrix]``, split into column blocks when it is wide."""
-    blocks = latex.matrix_blocks(lhs, rows, r"\approx" if approx else "=", stacked=True)
+    blocks = latex.matrix_blocks(lhs, rows, "≈" if approx else "=", stacked=True)
     if len(blocks) == 1:
         return math(blocks[0])
     parts = [f"The matrix has {len(rows[0])} columns; to fit the page it is printed in "
@@ -242,7 +242,7 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
         out.append(f"The activation is the identity, so ${aname}{last} = {zname}$.")
         return "\n\n".join(out)
     a_txt, a_approx = latex.record_values(f.a[s], st)
-    rel = r"\approx" if a_approx else "="
+    rel = latex.tex_relation("≈" if a_approx else "=")
     out.append(f"Then the activation, {entry.called}:")
     out.append(math(f"{aname}{last} = {latex.function_name(entry.symbol)}({zname}) {rel} {vec_tex(a_txt, st)}"))
     aeqs = c.equations("forward", "a", l, s)
@@ -368,7 +368,7 @@ def after_forward(c: Ctx, a: After, s: int) -> str:
         rhs = zname if entry.identity else f"{latex.function_name(entry.symbol)}({zname})"
         a_txt, a_approx = latex.record_values(f.a[s], st)
         if _small(f):
-            rel = r"\approx" if a_approx else "="
+            rel = latex.tex_relation("≈" if a_approx else "=")
             out.append(math(latex.aligned(product_rows(f, s, st, zname, symbolic)
                                           + [f"{aname} &= {rhs} {rel} {vec_tex(a_txt, st)}"])))
         else:
@@ -384,8 +384,7 @@ def change_eq(step: Step, style: Style) -> latex.Equation:
     lay = latex.places_of(a.change, style)  # the change's terms are the two losses themselves
     return latex.Equation(lhs=r"\Delta L", formula=(r"L_{\text{new}} - L",),
                           numbers=(f"{latex.number(a.loss.value, lay)} - {latex.factor(step.loss.value, lay)}",),
-                          result=lay.result.text, relation=latex.tex_relation(lay.final),
-                          subst=latex.tex_relation(lay.subst))
+                          result=lay.result.text, relation=lay.final, subst=lay.subst)
 
 
 def after_loss(c: Ctx, step: Step) -> str:

@@ -46,8 +46,8 @@ from ..core.spec import Spec
 from ..core.trace import Trace
 from ..escape import escape_md, printable
 from ..pages import Page, Rendered
-from ..worksheets.output import site_pages
 from .render import render_example  # imported here, before any fork: the workers share it
+from .worksheet import site_pages
 
 log = logging.getLogger("mkdocs.plugins.handcalc")
 PAGE_PARAMETERS = 5_000  # weights and biases of an example the site makes pages for, at most

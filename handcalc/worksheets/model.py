@@ -47,6 +47,7 @@ from ..equations.latex import Style
 
 SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
+SCOPE_HEADINGS = {k: v.capitalize() for k, v in SCOPE_TITLES.items()}
 MAX_BATCH = 4  # a step-scope worksheet works at most this many samples by hand
 MAX_LINES = 500  # results on one worksheet at most (estimated up front, see estimate_lines)
 MAX_TOTAL_LINES = 50_000  # results of all variants of one `handcalc worksheet --variants` run

@@ -1,12 +1,11 @@
-"""Worksheets on paper and on the site: HTML documents, PDF files, Markdown pages.
+"""Worksheets on paper: HTML documents and PDF files (the site's worksheet pages are
+:mod:`handcalc.site.worksheet`).
 
 * :func:`html_document` — worksheets (boxes blank) or answer keys (boxes filled) as one
   self-contained HTML document (KaTeX from a ``katex/`` folder beside it);
   :func:`keys_document` — the teacher's combined key, every variant's answers in a grid.
 * :func:`write` — the files of one ``handcalc worksheet`` run: HTML always, then PDF
   through :mod:`handcalc.worksheets.pdf` (one browser for all of them).
-* :func:`site_pages` — the page producer for the site: ``worksheet.md`` and ``answers.md``
-  in each example's folder.
 
 Every number comes from the worksheet's lines (:mod:`handcalc.worksheets.model`), which take it
 from the trace through :func:`handcalc.core.display.show`; the templates only choose fields.
@@ -21,14 +20,9 @@ from pathlib import Path
 from .. import resources
 from ..core import atomic
 from ..core.errors import SpecError
-from ..equations import latex
-from ..equations.pagecheck import check_text
-from ..escape import escape_md
-from ..pages import Page, Rendered
 from . import pdf
-from .model import SCOPE_TITLES, TooLarge, Worksheet, default_scope, make
+from .model import SCOPE_HEADINGS, Worksheet
 
-SCOPES = {k: v.capitalize() for k, v in SCOPE_TITLES.items()}
 KATEX_DIR = "katex"  # beside the HTML files
 
 
@@ -37,13 +31,13 @@ def html_document(sheets: Sequence[Worksheet], key: bool, katex: str = KATEX_DIR
     kind = "answer key" if key else "worksheet"
     title = f"{sheets[0].title} — {kind}" + (f" {sheets[0].variant}" if len(sheets) == 1 and sheets[0].variant else "")
     return resources.templates().get_template("worksheet.html.j2").render(
-        sheets=sheets, key=key, katex=katex, doc_title=title, scopes=SCOPES)
+        sheets=sheets, key=key, katex=katex, doc_title=title, scopes=SCOPE_HEADINGS)
 
 
 def keys_document(sheets: Sequence[Worksheet], katex: str = KATEX_DIR) -> str:
     """The teacher's key: every variant's answers, by line number, one variant per page."""
     return resources.templates().get_template("worksheet-keys.html.j2").render(
-        sheets=sheets, katex=katex, doc_title=f"{sheets[0].title} — answer keys", scopes=SCOPES)
+        sheets=sheets, katex=katex, doc_title=f"{sheets[0].title} — answer keys", scopes=SCOPE_HEADINGS)
 
 
 # ---------------------------------------------------------------------------
@@ -121,26 +115,3 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
 
 # ---------------------------------------------------------------------------
 # the site
-
-
-def markdown(ws: Worksheet, key: bool) -> str:
-    """The worksheet (or its key) as a Markdown page of the site (arithmatex ``$$`` blocks)."""
-    return resources.templates().get_template("worksheet.md.j2").render(
-        ws=ws, key=key, scopes=SCOPES, md=escape_md, math=latex.math_block).strip() + "\n"
-
-
-def site_pages(example) -> Rendered:
-    """Site producer: ``worksheet.md`` and ``answers.md`` for one collected example."""
-    spec = example.trace.spec
-    try:
-        ws = make(spec, default_scope(spec), where=example.slug)
-    except SpecError as exc:  # too large, or hand rounding puts ŷ where the loss is undefined:
-        # the example keeps its other pages, and these say why there is no worksheet
-        why = exc.message if isinstance(exc, TooLarge) else f"{exc.field}: {exc.message}"
-        note = f"# {escape_md(spec.title)}\n\nThis example has no worksheet: {escape_md(why)}.\n"
-        return Rendered(example.slug, spec.title, (Page("worksheet.md", "Worksheet", note),
-                                                   Page("answers.md", "Answer key", note)))
-    pages = (Page("worksheet.md", "Worksheet", markdown(ws, key=False)),
-             Page("answers.md", "Answer key", markdown(ws, key=True)))
-    lines = check_text(pages[1].markdown, f"{example.slug}/answers.md")
-    return Rendered(example.slug, spec.title, pages, (), len(lines.lines), tuple(str(f) for f in lines.failures))
