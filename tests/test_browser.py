@@ -66,8 +66,9 @@ SET_SCHEME = "s => document.body.setAttribute('data-md-color-scheme', s)"
 #  - width: the page scrolling sideways, or an element reaching out of the content column
 #    (.md-content, the space between the sidebars) unless it lies inside a box that scrolls:
 #    display math, Material's math and table wrappers, diagrams, code; such a box must itself fit,
-#    scroll rather than spill, and (display math) show the shadow that says there is more;
-#  - inline math: laid out on one line, and a fraction's parts at least 0.85 of the text's size;
+#    scroll rather than spill, and (display math, diagrams) show the shadow that says there is more;
+#  - inline math laid out on one line; a fraction's parts (inline or in a display, not in an
+#    exponent) at least 0.85 of the size of the text around the formula;
 #  - SVG text (diagrams, the loss chart): contrast at least 4.5:1 (WCAG AA) against the page
 #    background, and at least 11 px tall as shown.
 # "seen" counts what was looked at, so that the sweep cannot pass by finding nothing.
@@ -89,6 +90,7 @@ READ_PAGE = r"""(full) => {
     const sideways = document.documentElement.scrollWidth - window.innerWidth;
     if (sideways > 1) problems.push(`the page scrolls sideways by ${sideways} px`);
     const BOX = ".katex-display, div.arithmatex, .md-typeset__scrollwrap, .hc-diagram, pre, .highlight";
+    const CUED = ".katex-display, .hc-diagram";  // ours; Material's boxes show their own scrollbar
     const walk = document.createTreeWalker(article, NodeFilter.SHOW_ELEMENT, {acceptNode(el) {
       const r = el.getBoundingClientRect();
       if (r.width && (r.left < column.left - 1 || r.right > column.right + 1)) {
@@ -99,7 +101,7 @@ READ_PAGE = r"""(full) => {
         if (el.scrollWidth > el.clientWidth + 1) {
           const style = getComputedStyle(el);
           if (!/auto|scroll/.test(style.overflowX)) say("wider than its box and not scrolling", el);
-          else if (el.matches(".katex-display") && style.backgroundImage === "none") say("scrolls with no cue", el);
+          else if (el.matches(CUED) && style.backgroundImage === "none") say("scrolls with no cue", el);
           else seen.scrolled++;
         }
         return NodeFilter.FILTER_REJECT;
@@ -111,15 +113,19 @@ READ_PAGE = r"""(full) => {
     for (const k of document.querySelectorAll(".arithmatex:not(div) .katex")) {
       seen.inline++;
       if (k.querySelector(".katex-html").getClientRects().length > 1) say("inline math broken across lines", k);
-      const text = parseFloat(getComputedStyle(k.closest(".arithmatex").parentElement).fontSize);
-      for (const f of k.querySelectorAll(".mfrac")) {
-        if (f.closest(".msupsub")) continue;  // a fraction in an exponent is meant to be small
-        seen.fractions++;
-        const parts = f.querySelectorAll(":scope > .vlist-t > .vlist-r > .vlist > span > :last-child:not(.frac-line)");
-        for (const part of parts) {
-          const ratio = parseFloat(getComputedStyle(part).fontSize) / text;
-          if (ratio < 0.85) say(`inline fraction part at ${ratio.toFixed(2)} of the text size`, part);
-        }
+      for (let el = k.parentElement; el; el = el.parentElement) {  // up to .arithmatex, all inline
+        if (!getComputedStyle(el).display.startsWith("inline")) { say("inline math on a line of its own", k); break; }
+        if (el.matches(".arithmatex")) break;
+      }
+    }
+    for (const f of document.querySelectorAll(".katex .mfrac")) {
+      if (f.closest(".msupsub")) continue;  // a fraction in an exponent is meant to be small
+      seen.fractions++;
+      const text = parseFloat(getComputedStyle(f.closest(".katex").parentElement).fontSize);
+      const parts = f.querySelectorAll(":scope > .vlist-t > .vlist-r > .vlist > span > :last-child:not(.frac-line)");
+      for (const part of parts) {
+        const ratio = parseFloat(getComputedStyle(part).fontSize) / text;
+        if (ratio < 0.85) say(`fraction part at ${ratio.toFixed(2)} of the text size`, part);
       }
     }
   }
@@ -231,6 +237,8 @@ def test_the_page_reading_finds_what_it_looks_for(browser) -> None:
           <text x="5" y="35" style="font-size:6px">tiny</text></svg></div>
         <p style="width:120px;font-size:16px"><span class="arithmatex"><span class="katex"><span
           class="katex-html">a + b + c + d + e + f + g + h + i + j + k + l</span></span></span> and
+          <span class="arithmatex"><span style="display:block"><span class="katex"><span
+          class="katex-html">y</span></span></span></span>
           <span class="arithmatex"><span class="katex"><span class="katex-html"><span class="mfrac"><span
           class="vlist-t"><span class="vlist-r"><span class="vlist"><span><span class="pstrut"></span><span
           style="font-size:10px">1</span></span></span></span></span></span></span></span></span></p>
@@ -240,8 +248,8 @@ def test_the_page_reading_finds_what_it_looks_for(browser) -> None:
     found = page.evaluate(READ_PAGE, True)
     text = "\n".join(found["problems"])
     for what in ("raw TeX: δ^[3]", "raw TeX: \\(", "raw TeX in the title", "out of the column",
-                 "SVG text contrast", "px tall", "inline math broken across lines", "inline fraction part",
-                 "not scrolling"):
+                 "SVG text contrast", "px tall", "inline math broken across lines", "fraction part at",
+                 "on a line of its own", "not scrolling"):
         assert what in text, (what, text)
     page.close()
 
@@ -275,7 +283,7 @@ def test_instant_navigation_typesets_the_new_page(browser, server: str) -> None:
     assert not outside, outside
 
 
-PRINT_PAGES_AT_MOST = 12  # moons' backward page, its 400-sample folds closed, prints in 11 A4 pages
+PRINT_PAGES_AT_MOST = 10  # moons' backward page, its 400-sample folds closed, prints in 8 A4 sheets
 A4_PX = 718  # the width Chromium prints on A4 (210 mm less its 0.4 in margins), in CSS px
 
 # In print media at the paper's width: an element beyond the paper, or a box that cuts off part of
