@@ -96,7 +96,7 @@ def test_refusals() -> None:
         ONE / ZERO
     with pytest.raises(ZeroDivisionError):
         exp(ONE) / ZERO
-    with pytest.raises(ValueError, match="not positive"):
+    with pytest.raises(ValueError, match="^logarithm of a number that is not positive$"):
         ln(ZERO)
     with pytest.raises(ValueError, match="not positive"):
         ln(Num(F(-1, 2)))
@@ -337,7 +337,7 @@ def test_repr_says_whether_a_number_is_exact() -> None:
     ("-" + "9" * 99 + ".5", F(-(2 * 10**99 - 1), 2)),
     ("1e-100", F(1, 10**100)), ("9.99e99", F(999 * 10**97)), ("0e-99999999999", F(0)), ("-0.0e+99999999999", F(0)),
     ("0e999", F(0)), ("1" * 100 + "/" + "3" * 100, F(int("1" * 100), int("3" * 100))), ("0/7", F(0)),
-    (" " * 200 + "1" + " " * 200, F(1)),
+    (" " * 200 + "1" + " " * 200, F(1)), ("0" * 249 + "1", F(1)), ("-" + "0" * 248 + ".5", F(-1, 2)),
 ])
 def test_numbers_at_the_documented_limits_are_read(text: str, value: F) -> None:
     assert parse_exact(text) == value
