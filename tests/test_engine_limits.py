@@ -120,3 +120,78 @@ def test_an_exact_run_below_both_bounds_keeps_every_step() -> None:
     got = [v.v for p in trace.final for v in (*(w for row in p.W for w in row), *p.b)]
     assert got == [Fraction(p) for p in want]
     assert np.all([v.exact for p in trace.final for row in p.W for v in row])
+
+
+#: tanh makes every weight an approximate (60-digit) value after the first step; the output
+#: weight is multiplied by about the learning rate each step
+DIVERGING_APPROX = """\
+title: Divergence on approximate numbers
+inputs: [a]
+layers: [{units: 1, activation: tanh, weights: [[1]], bias: [0]}, {units: 1, activation: linear, weights: [[1]]}]
+loss: mse
+learning_rate: 1e40
+data: {train: [{x: [1], y: [0]}]}
+training: {epochs: 30}
+"""
+
+
+def test_an_approximate_weight_past_2_to_the_1000_stops_an_exact_run() -> None:
+    s = spec.parse(spec.read_yaml(DIVERGING_APPROX))
+    layers = [R.layer(lay.weights, lay.bias, lay.activation, ops=R.MP) for lay in s.layers]
+    X, Y = R.array([t.x for t in s.train], R.MP), R.array([t.y for t in s.train], R.MP)
+    largest = []
+    while not largest or largest[-1] < 2**1001:
+        layers = R.step(layers, X, Y, "mse", R.MP.convert(s.learning_rate), R.MP).after
+        largest.append(max(abs(v) for lay in layers for v in (*lay.W.ravel(), *(() if lay.b is None else lay.b))))
+    with pytest.raises(SpecError, match="training diverged: a weight is about 2") as err:
+        run(DIVERGING_APPROX, 30)
+    step = int(err.value.field.removeprefix("step "))
+    assert largest[step - 1] > 2**1000 and (step == 1 or largest[step - 2] < 2**1001)
+    assert not run(DIVERGING_APPROX, step - 1, epochs=step - 1).final[1].W[0][0].exact
+
+
+SHUFFLED = """\
+title: Batches
+inputs: [a]
+layers: [{units: 1, activation: linear, weights: [[0.5]], bias: [0]}]
+loss: mse
+data: {train: [{x: [1], y: [1]}, {x: [2], y: [0]}, {x: [3], y: [1]}, {x: [4], y: [0]}, {x: [5], y: [1]}]}
+training: {epochs: 4, batch_size: 2, shuffle: true, exact_steps: 12}
+"""
+
+
+def batches(text: str) -> list[tuple[int, tuple[int, ...]]]:
+    return [(st.epoch, st.batch) for st in engine.run(spec.parse(spec.read_yaml(text))).steps]
+
+
+def test_every_epoch_visits_each_sample_once_in_batches_of_the_batch_size() -> None:
+    """docs/reference/spec.md: the samples in the order written, or shuffled every epoch from the
+    seed, grouped into batches of batch_size (the last one may be smaller)."""
+    plain = batches(SHUFFLED.replace("shuffle: true", "shuffle: false"))
+    assert [list(b) for _, b in plain] == R.schedule(5, 2, 4)
+    assert [e for e, _ in plain] == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
+    orders = {}
+    for seed in (0, 1, 2):
+        got = batches(SHUFFLED + f"init: {{seed: {seed}}}\n")
+        assert [e for e, _ in got] == [e for e, _ in plain]
+        assert [len(b) for _, b in got] == [2, 2, 1] * 4
+        for epoch in range(1, 5):
+            assert sorted(i for e, b in got if e == epoch for i in b) == [0, 1, 2, 3, 4]
+        assert got == batches(SHUFFLED + f"init: {{seed: {seed}}}\n")  # the seed decides the order
+        orders[seed] = tuple(b for _, b in got)
+    assert len(set(orders.values())) == 3 and tuple(b for _, b in plain) not in orders.values()
+
+
+def test_a_forward_only_spec_predicts_its_samples_without_training() -> None:
+    text = """\
+title: Forward only
+inputs: [a, b]
+layers: [{units: 1, activation: sigmoid, weights: [[2], [-1]], bias: [0]}]
+data: {train: [{x: [1, 2]}, {x: [3, -1], y: [1]}], test: [{x: [0.5, 1]}]}
+"""
+    trace = engine.run(spec.parse(spec.read_yaml(text)))
+    assert trace.steps == () and trace.float_steps == 0 and trace.accuracy is None
+    assert [rec.value for rec in trace.inference[0].z[1]] == [Fraction(7)]
+    assert [[rec.value for rec in z] for z in trace.inference[0].z] == [[0], [7]]
+    (p,) = trace.predictions
+    assert p.label == 1 and p.correct is None  # σ(0) = ½ counts as class 1; no target, no judgement
