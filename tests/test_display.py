@@ -238,6 +238,9 @@ def test_a_matrix_line_writes_all_its_operands_with_one_number_of_decimals() -> 
     assert subst == "≈" and final == "≈"
     assert joint([easy, easy], 2) == (2, "=", "=")
     assert joint([], 3) == (3, "=", "=")
+    empty = Affine((), Num(F(0)))  # an equation with no operands (Σ over nothing) takes the line's decimals
+    assert operands(empty) == [] and layout(empty, 2).places == ()
+    assert joint([empty], 2) == (2, "=", "=") and joint([empty, hard], 1) == (places, "≈", "≈")
 
 
 def test_a_matrix_line_is_exact_only_when_every_equation_is() -> None:
