@@ -3,6 +3,7 @@
     .venv/bin/pip install -e '.[mutation]'          # once: mutmut
     .venv/bin/python bench/mutation.py              # every core module (long: see bench/README.md)
     .venv/bin/python bench/mutation.py functions display --minutes 20
+    .venv/bin/python bench/mutation.py handcalc/core/spec.py   # any other module, by path
 
 For each module it copies the repository into a scratch folder, tells mutmut (in that
 copy's pyproject.toml) to mutate only that module and to judge each mutant with the fast
