@@ -257,6 +257,9 @@ ONE_OUT_Y = [[1], ["0.5"], [0], ["0.4"], [1], ["0.6"]]
 #: three outputs: a clear winner, and ties in predictions and in targets (the first tied output wins)
 THREE_OUT_X = [1, -1, 0, 2]
 THREE_OUT_Y = [[0, 1, 0], ["0.5", "0.5", 0], [0, 0, 1], [0, "0.3", "0.7"]]
+#: two outputs: the class is the larger one even when the output is not softmax (sigmoid with cce)
+TWO_OUT_X = [1, -1, 0, 2]
+TWO_OUT_Y = [[0, 1], [1, 0], ["0.5", "0.5"], [1, 0]]
 CLASSIFIERS = {
     "sigmoid+bce": _classifier("sigmoid", "bce", [[1]], ONE_OUT_X, ONE_OUT_Y),
     "sigmoid+mse": _classifier("sigmoid", "mse", [[1]], ONE_OUT_X, ONE_OUT_Y),  # the activation decides
@@ -264,6 +267,8 @@ CLASSIFIERS = {
     "softmax+cce": _classifier("softmax", "cce", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
     "softmax+mse": _classifier("softmax", "mse", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
     "linear+cce": _classifier("linear", "cce", [[1, 2, 2]], THREE_OUT_X, THREE_OUT_Y),
+    "softmax+cce, two outputs": _classifier("softmax", "cce", [[1, -1]], TWO_OUT_X, TWO_OUT_Y),
+    "sigmoid+cce, two outputs": _classifier("sigmoid", "cce", [[1, -1]], TWO_OUT_X, TWO_OUT_Y),
 }
 REGRESSIONS = {
     "linear+mse": _classifier("linear", "mse", [[1]], ONE_OUT_X, ONE_OUT_Y),

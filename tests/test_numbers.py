@@ -96,7 +96,7 @@ def test_refusals() -> None:
         ONE / ZERO
     with pytest.raises(ZeroDivisionError):
         exp(ONE) / ZERO
-    with pytest.raises(ValueError, match="not positive"):
+    with pytest.raises(ValueError, match="^logarithm of a number that is not positive$"):
         ln(ZERO)
     with pytest.raises(ValueError, match="not positive"):
         ln(Num(F(-1, 2)))
@@ -286,3 +286,126 @@ def test_approximate_arithmetic_keeps_50_digits() -> None:
         return (e * q(F(7, 3)) - mpmath.log(q(F(5, 2)))) / (1 + mpmath.tanh(q(F(1, 4))))
 
     assert agreeing_digits(y, reference(chain)) >= 50
+
+
+# ---------------------------------------------------------------------------
+# construction, the reflected operators, hashing and repr
+
+
+def test_of_reads_every_kind_of_input() -> None:
+    third = Num(F(1, 3))
+    assert Num.of(third) is third
+    assert Num.of("-2.5e-1").v == F(-1, 4) and Num.of("-2.5e-1").exact
+    assert Num.of(" 4/6 ").v == F(2, 3)
+    assert Num.of(7).v == F(7) and Num.of(F(3, 8)).v == F(3, 8)
+
+
+def test_reflected_division_and_subtraction_with_plain_integers() -> None:
+    a = Num(F(2, 5))
+    assert (3 / a).exact and (3 / a).v == F(15, 2)
+    assert (1 / ONE).v == 1 and (2 / Num(F(-4))).v == F(-1, 2)
+    assert (3 - a).v == F(13, 5) and (a - 3).v == F(-13, 5)
+    e = exp(ONE)
+    assert not (1 / e).exact and agreeing_digits(1 / e, reference(lambda q: mpmath.exp(-1))) >= 50
+    with pytest.raises(ZeroDivisionError, match="^division by zero$"):
+        1 / ZERO
+    with pytest.raises(ZeroDivisionError, match="^division by zero$"):
+        1 / approx(0)
+
+
+def test_equal_numbers_hash_alike() -> None:
+    """Equal values are one key of a dict or set, whatever their kind (a dyadic value is the same
+    number exact and approximate)."""
+    assert hash(Num(F(1, 2))) == hash(Num(F(2, 4))) == hash(approx("0.5")) == hash(F(1, 2))
+    assert len({Num(F(1, 2)), Num(F(2, 4)), Num(F(3, 4))}) == 2
+    assert (Num(F(1, 2)) == "0.5") is False and Num(F(1, 2)) != object()
+
+
+def test_repr_says_whether_a_number_is_exact() -> None:
+    assert repr(Num(F(-3, 4))) == "Num(-0.75)"
+    assert repr(approx("0.5")) == "Num(0.5000000000000000000000000 ~)"
+    assert float(Num(F(1, 8))) == 0.125
+
+
+# ---------------------------------------------------------------------------
+# the limits on a number's text (docs/reference/spec.md: 250 characters, 100 digits on
+# each side of a ratio, 10^-100 ≤ |x| < 10^100)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("9" * 100, F(10**100 - 1)), ("0." + "0" * 99 + "1", F(1, 10**100)),
+    ("-" + "9" * 99 + ".5", F(-(2 * 10**99 - 1), 2)),
+    ("1e-100", F(1, 10**100)), ("9.99e99", F(999 * 10**97)), ("0e-99999999999", F(0)), ("-0.0e+99999999999", F(0)),
+    ("0e999", F(0)), ("1" * 100 + "/" + "3" * 100, F(int("1" * 100), int("3" * 100))), ("0/7", F(0)),
+    (" " * 200 + "1" + " " * 200, F(1)), ("0" * 249 + "1", F(1)), ("-" + "0" * 247 + ".5", F(-1, 2)),
+])
+def test_numbers_at_the_documented_limits_are_read(text: str, value: F) -> None:
+    assert parse_exact(text) == value
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("1" * 101, "number too long: '" + "1" * 40 + "… (101 characters)' has 101 digits (at most 100)"),
+    ("1." + "0" * 100, "has 101 digits (at most 100)"), ("0." + "0" * 100 + "1", "number too small"),
+    ("1" * 251, "number too long: '" + "1" * 40 + "… (251 characters)' (at most 250 characters)"),
+    ("1" * 101 + "/3", "(at most 100 digits above and below the line)"),
+    ("3/" + "1" * 101, "(at most 100 digits above and below the line)"),
+    ("1e100", "number too large: '1e100' (a number must be below 1e100 in size)"),
+    ("-1.0e+400", "number too large: '-1.0e+400'"),
+    ("1e+99999999999", "number too large"),
+    ("1" * 50 + "e60", "number too large"),
+    ("9e-101", "number too small: '9e-101' (a nonzero number must be at least 1e-100 in size; write 0 for zero)"),
+    ("1e-99999999", "number too small"), ("-1e-99999999999", "number too small"),
+    ("1e-150", "number too small"),
+    ("1:30", "handcalc reads YAML 1.2, which has no base-60 numbers"),
+    ("-12:05:59.5", "no base-60 numbers"),
+    ("x" * 60, "'" + "x" * 40 + "… (60 characters)' is not a number"),
+])
+def test_numbers_beyond_the_documented_limits_are_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as err:
+        parse_exact(text)
+    assert message in str(err.value)
+
+
+def test_a_message_quotes_a_short_text_whole() -> None:
+    forty = "y" * 40
+    with pytest.raises(ValueError, match=f"^'{forty}' is not a number"):
+        parse_exact(forty)
+
+
+# ---------------------------------------------------------------------------
+# the text of the JSON trace (docs/reference/spec.md, "Numbers are strings")
+
+
+def decimal_text(value: F) -> str:
+    """Python's decimal module writes a terminating fraction in full (the independent reference)."""
+    with localcontext() as ctx:
+        ctx.prec = 400
+        text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    return text
+
+
+@pytest.mark.parametrize("value", [F(0), F(12), F(-12), F(-3, 4), F(67, 100), F(-5, 2), F(1, 2**30), F(1, 8),
+                                   F(-7, 5**13), F(10**30) + F(1, 2), F(1, 100), F(-155, 100), F(123456789, 10**9)])
+def test_terminating_values_are_written_digit_for_digit(value: F) -> None:
+    assert to_decimal_string(Num(value)) == decimal_text(value)
+
+
+def test_the_documented_examples_of_the_json_trace() -> None:
+    assert [to_decimal_string(Num(F(x))) for x in ("0.67", "-2.5", "12")] == ["0.67", "-2.5", "12"]
+    assert to_decimal_string(Num(F(1, 2**30))) == "0.000000000931322574615478515625"
+    assert to_decimal_string(Num(F(1, 3))) == "0.3333333333333333333333333"
+    assert to_decimal_string(approx("1e-8")) == "1.000000000000000000000000e-8"
+
+
+@pytest.mark.parametrize("value", [F(2, 3), F(-1, 7), F(22, 7), F(10**20, 3), F(-10**30, 3), F(1, 3 * 10**8),
+                                   F(-5, 3 * 10**12)])
+def test_non_terminating_values_carry_25_digits_correctly_rounded(value: F) -> None:
+    text = to_decimal_string(Num(value))
+    with localcontext() as ctx:
+        ctx.prec = 25
+        want = Decimal(value.numerator) / Decimal(value.denominator)  # rounded to 25 significant digits
+    mantissa, _, exponent = text.partition("e")
+    assert significant_digits(text) == 25
+    assert Decimal(text) == want, (text, want)
+    if exponent:  # exponent form: one digit before the point, as in "1.000000000000000000000000e-8"
+        assert len(mantissa.lstrip("-").partition(".")[0]) == 1
