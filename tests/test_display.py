@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from handcalc.core import display
 from handcalc.core.display import FRACTION, Named, evaluate_with, joint, layout, operands, show, written
+from handcalc.core.functions import Role
 from handcalc.core.numbers import Num
 from handcalc.core.trace import Affine, Applied, Mean, Update
 
@@ -71,7 +72,7 @@ def test_operands_of_each_kind_of_record_in_page_order() -> None:
     assert operands(Affine(((a, b), (c, d)), a, e)) == [a, b, c, d, e]
     assert operands(Affine(((a, b),), a)) == [a, b]
     assert operands(Mean((a, b, c), a)) == [a, b, c]
-    assert operands(Applied("relu", (c,), c)) == [c]
+    assert operands(Applied(Role.VALUE, "relu", (c,), c)) == [c]
     assert operands(Update(a, b, c, d)) == [a, b, c]
     with pytest.raises(TypeError, match="no operands for str"):
         operands("z = 1")
@@ -86,9 +87,9 @@ def test_each_kind_of_record_is_redone_from_other_operands() -> None:
     assert evaluate_with(Affine(((x[0], x[0]),), x[0]), x[:2]).v == F(-2, 16)
     assert evaluate_with(Mean((x[0],) * 3, x[0]), x[2:]).v == (F(3, 4) + F(5, 4) - F(7, 4)) / 3
     assert evaluate_with(Update(x[0], x[0], x[0], x[0]), x[1:4]).v == F(-2, 4) - F(3, 4) * F(5, 4)
-    assert evaluate_with(Applied("relu", (x[0],), x[0]), [x[1]]).v == 0
-    assert evaluate_with(Applied("leaky_relu", (x[0],), x[0], 0, Num(F(1, 10))), [x[4]]).v == F(-7, 40)
-    got = evaluate_with(Applied("softmax", (x[0], x[0]), x[0], 1), [x[0], x[3]])
+    assert evaluate_with(Applied(Role.VALUE, "relu", (x[0],), x[0]), [x[1]]).v == 0
+    assert evaluate_with(Applied(Role.VALUE, "leaky_relu", (x[0],), x[0], 0, Num(F(1, 10))), [x[4]]).v == F(-7, 40)
+    got = evaluate_with(Applied(Role.VALUE, "softmax", (x[0], x[0]), x[0], 1), [x[0], x[3]])
     with mpmath.workdps(80):
         want = mpmath.exp(mpmath.mpf(5) / 4) / (mpmath.exp(mpmath.mpf(1) / 4) + mpmath.exp(mpmath.mpf(5) / 4))
         assert abs(got.mpf() - want) < mpmath.mpf(10) ** -55
