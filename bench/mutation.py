@@ -37,7 +37,7 @@ CORE = {"numbers": "handcalc/core/numbers.py", "functions": "handcalc/core/funct
         "latex": "handcalc/equations/latex.py"}
 #: the tests that judge a mutant: the fast in-process files (no site build, browser or CLI subprocess),
 #: without moons' cases (each takes half a minute on a busy 2-core machine and runs for every survivor)
-FAST_TESTS = ["tests/test_numbers.py", "tests/test_display.py", "tests/test_engine_limits.py",
+FAST_TESTS = ["tests/test_registry.py", "tests/test_numbers.py", "tests/test_display.py", "tests/test_engine_limits.py",
               "tests/test_golden.py", "tests/test_conventions.py",
               "tests/test_properties.py", "tests/test_check.py", "tests/test_render.py",
               "tests/test_page_recheck.py"]
