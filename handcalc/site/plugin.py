@@ -143,6 +143,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         self._html_context = ""
         self._from_cache.clear()
         self._converting.clear()
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").addHandler(self._warnings)
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
