@@ -92,8 +92,8 @@ class Store:
         self._used.clear()
         self.counts = {f"{kind} {what}": 0 for kind in KINDS for what in ("hit", "miss", "refused")}
 
-    def _count(self, kind: str, what: str) -> None:
-        self.counts[f"{kind} {what}"] = self.counts.get(f"{kind} {what}", 0) + 1
+    def _count(self, kind: str, what: str, n: int = 1) -> None:
+        self.counts[f"{kind} {what}"] = self.counts.get(f"{kind} {what}", 0) + n
 
     def path(self, kind: str, key: str) -> Path | None:
         return None if self.folder is None else self.folder / kind / f"{key}.json"
@@ -140,6 +140,15 @@ class Store:
             log.info(f"handcalc: ignored the cache entry {path} ({exc.__class__.__name__}: {exc}); rebuilding it")
             return None
         return payload
+
+    def refuse(self, kind: str, key: str, why: str) -> None:
+        """Entry ``key``, just got, does not fit after all (``why``): not counted as a hit, rebuilt."""
+        if (kind, key) in self._used:
+            self._used.discard((kind, key))
+            self._count(kind, "hit", -1)
+        self._memory.pop((kind, key), None)
+        self._count(kind, "refused")
+        log.info(f"handcalc: ignored the cache entry {self.path(kind, key) or key} ({why}); rebuilding it")
 
     def put(self, kind: str, key: str, payload: Any) -> None:
         """Keep ``payload`` under ``key`` (in memory, and on disk when there is a folder)."""
@@ -188,20 +197,25 @@ class ExampleMemo(MutableMapping):
     def __init__(self, store: Store, dump: Callable[[Any], Any], load: Callable[[Any, Any], Any],
                  check: Callable[[Any], bool], salt: str) -> None:
         self.store, self._dump, self._load, self._check, self.salt = store, dump, load, check, salt
-        self._items: dict[Any, Any] = {}
+        self._items: dict[str, Any] = {}  # by full key (:meth:`_key`)
+        self._keys: dict[str, Any] = {}  # full key → the key collect gave
 
     def _key(self, key: Any) -> str:
         return digest("example", code_state(), self.salt, key)
 
     def __getitem__(self, key: Any) -> Any:
-        if key in self._items:
-            self.store.touch("example", self._key(key))
-            return self._items[key]
-        payload = self.store.get("example", self._key(key), self._check)
+        full = self._key(key)
+        if full in self._items:
+            self.store.touch("example", full)
+            return self._items[full]
+        payload = self.store.get("example", full, self._check)
         item = None if payload is None else self._load(key, payload)
         if item is None:
+            if payload is not None:
+                self.store.refuse("example", full, "it does not fit the spec file now")
             raise KeyError(key)
-        self._items[key] = item
+        self._items[full] = item
+        self._keys[full] = key
         return item
 
     def __contains__(self, key: object) -> bool:
@@ -212,16 +226,21 @@ class ExampleMemo(MutableMapping):
         return True
 
     def __setitem__(self, key: Any, item: Any) -> None:
-        if self._items.get(key) is item:
+        full = self._key(key)
+        if self._items.get(full) is item:
             return
-        self._items[key] = item
-        self.store.put("example", self._key(key), self._dump(item))
+        self._items[full], self._keys[full] = item, key
+        self.store.put("example", full, self._dump(item))
 
     def __delitem__(self, key: Any) -> None:
-        del self._items[key]
+        fulls = [full for full, k in self._keys.items() if k == key]
+        if not fulls:
+            raise KeyError(key)
+        for full in fulls:
+            del self._items[full], self._keys[full]
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(list(self._items))
+        return iter([self._keys[k] for k in self._items])
 
     def __len__(self) -> int:
         return len(self._items)
