@@ -45,6 +45,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -104,6 +106,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         self._converting: dict[str, tuple[str, int]] = {}  # src_uri → (key, warnings before) of a miss
         self._warnings = _Counter()
         self.reused: set[str] = set()  # the generated pages whose HTML came from the cache in this build
+        self._compiled = _CompiledTemplates()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``."""
@@ -227,7 +230,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         return cache.digest(self._html_context, f.src_uri, f.dest_uri, f.url, markdown)
 
     def _remember_search(self, config: MkDocsConfig) -> None:
-        """With Material's search plugin, a generated page's search entries are kept too: keyed by
+        """With Material's search plugin, a page's search entries are kept too: keyed by
         everything the plugin reads of the page (its HTML, table of contents, URL, title, meta) and
         the plugin's settings, they are added to the index as they were the first time instead of
         parsing the page's HTML again.  Any other search plugin is left as it is."""
@@ -241,7 +244,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                                    getattr(index, "config", None))
 
             def remembered(page: Any, add: Callable = add, index: Any = index, context: str = context) -> None:
-                if page.file.src_uri not in self._pages or self._store is None:
+                if self._store is None:
                     return add(page)
                 key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc), page.content)
                 entries = self._store.get("search", key, _search_entries)
@@ -258,6 +261,14 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
 
             index.add_entry_from_context = remembered
 
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """The theme's templates compiled once per ``mkdocs serve`` session, not on every rebuild
+        (MkDocs makes a new Jinja environment each time; a template whose source changed is
+        compiled again).  In memory only: compiled templates are code, never read from disk."""
+        if env.bytecode_cache is None:
+            env.bytecode_cache = self._compiled
+        return env
+
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").removeHandler(self._warnings)
         if self._store is not None:
@@ -269,6 +280,29 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self._warnings)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in memory (Jinja checks each against its source's checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def _key(bucket: jinja2.bccache.Bucket) -> tuple:
+        """The template, and the environment's settings that change what it compiles to."""
+        env = bucket.environment
+        return (bucket.key, tuple(sorted(env.extensions)), cache.describe(env.autoescape), env.trim_blocks,
+                env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.block_start_string,
+                env.variable_start_string, env.comment_start_string, env.line_statement_prefix, env.optimized)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(self._key(bucket))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[self._key(bucket)] = bucket.bytecode_to_string()
 
 
 class _Counter(logging.Handler):
