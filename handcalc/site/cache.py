@@ -28,7 +28,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, resources
+from .. import resources
 from ..core import atomic
 
 log = logging.getLogger("mkdocs.plugins.handcalc")
@@ -68,7 +68,9 @@ def code_state(package: Path | None = None) -> str:
     and the versions of the libraries that compute or write the numbers."""
     package = package or resources.PACKAGE
     h = hashlib.sha256()
-    for part in (FORMAT, __version__, platform.python_version(), *(f"{d}={version(d)}" for d in DEPENDENCIES)):
+    # (handcalc's version is in the package's __init__.py, hashed below with every other file)
+    for part in (FORMAT, version("handcalc"), platform.python_version(),
+                 *(f"{d}={version(d)}" for d in DEPENDENCIES)):
         h.update(part.encode() + b"\0")
     for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         h.update(path.relative_to(package).as_posix().encode() + b"\0")
