@@ -284,6 +284,11 @@ def site_section() -> None:
     _bench_module("site").site_figures()
 
 
+def serve_section() -> None:
+    """Issue 12: serve reload after a golf weight edit, cold and warm build, before → after."""
+    _bench_module("serve").main([])
+
+
 def worksheets_section() -> None:
     """Issue 4: 30 golf worksheet variants with keys as PDF."""
     _bench_module("worksheets").main()
@@ -303,6 +308,7 @@ def hostile_section() -> None:
 SECTIONS: dict[str, Callable[[], None]] = {
     "engine": engine_section,
     "site": site_section,
+    "serve": serve_section,
     "worksheets": worksheets_section,
     "install": install_section,
     "hostile": hostile_section,

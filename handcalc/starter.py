@@ -17,7 +17,8 @@ MKDOCS_YML = """\
 #   mkdocs serve           live preview on http://127.0.0.1:8000 (saving a spec rebuilds the pages)
 #   mkdocs build --strict  the static site in site/
 # The handcalc plugin runs every spec of examples/ and adds the pages under "Worked examples";
-# it also adds KaTeX, its styles and the Markdown extensions the pages need.
+# it also adds KaTeX, its styles and the Markdown extensions the pages need, and keeps its results
+# in .cache/handcalc/ so that a build with nothing changed is quick (safe to delete; not for git).
 site_name: {title}
 strict: true
 

@@ -13,23 +13,62 @@ from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
 def mkdocs(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``mkdocs ARGS`` (the build date fixed, so that two builds can be compared byte for byte)."""
     return subprocess.run([str(BIN / "mkdocs"), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"})
+
+
+def site_config(folder: Path, **options: object) -> Path:
+    """The repository's ``mkdocs.yml`` written into ``folder`` with absolute paths (the docs and the
+    examples stay where they are) and ``options`` for the handcalc plugin."""
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config["docs_dir"] = str(ROOT / "docs")
+    plugins = config["plugins"]
+    at = next(i for i, p in enumerate(plugins) if isinstance(p, dict) and "handcalc" in p)
+    plugins[at]["handcalc"] = {**plugins[at]["handcalc"], "examples": str(ROOT / "examples"), **options}
+    path = folder / "mkdocs.yml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return path
 
 
 @cache
-def built_site() -> Path:
-    """``mkdocs build --strict`` of the repository's site into a temporary folder."""
+def _builds() -> Path:
     out = Path(tempfile.mkdtemp(prefix="handcalc-site-"))
     atexit.register(shutil.rmtree, out, ignore_errors=True)
-    done = mkdocs("build", "--strict", "-d", str(out / "site"))
+    return out
+
+
+def _build(name: str) -> tuple[Path, str]:
+    out = _builds()
+    config = site_config(out, cache_dir=str(out / "cache"))
+    done = mkdocs("build", "--strict", "-f", str(config), "-d", str(out / name))
     assert done.returncode == 0, done.stderr
-    return out / "site"
+    return out / name, done.stderr
+
+
+@cache
+def cold_build() -> tuple[Path, str]:
+    """``mkdocs build --strict`` of the repository's site into a temporary folder, with an empty
+    cache folder of its own: the site and the build's log."""
+    return _build("site")
+
+
+def built_site() -> Path:
+    return cold_build()[0]
+
+
+@cache
+def warm_build() -> tuple[Path, str]:
+    """The same build again, with the cache :func:`cold_build` filled: the site and the log."""
+    cold_build()
+    return _build("warm")
 
 
 class Links(HTMLParser):

@@ -119,7 +119,7 @@ def _serve(case: Case, tmp: Path) -> tuple[int, str, str]:
     """The plugin as ``mkdocs serve`` runs it: on_config must return; gives (0, the text of
     every page, the log)."""
     plugin = HandcalcPlugin()
-    errors, _ = plugin.load_config({"examples": str(tmp / "examples"), "workers": 1})
+    errors, _ = plugin.load_config({"examples": str(tmp / "examples"), "workers": 1, "cache": False})
     assert not errors, errors
     plugin.on_startup(command="serve", dirty=False)
     handler = _Log()

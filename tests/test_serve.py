@@ -121,25 +121,42 @@ def edit_weight(path: Path, change: Callable[[float], float]) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
-def test_editing_a_weight_updates_the_page(project: Path, server: Server) -> None:
-    spec_file = project / "examples" / "candy-bar.yaml"
-    before = first_z(spec_file)
-    forward = "examples/candy-bar/forward/"
-    page = server.wait_for(forward, lambda p: "Forward pass" in p, START_S)
-    assert before in numbers(page)
-    docs_before = snapshot(project / "docs")
+def test_editing_a_weight_updates_the_page(project: Path) -> None:
+    shutil.copy(ROOT / "examples" / "candy-bar-mse.yaml", project / "examples")  # a second example, not edited
+    server = Server(project)
+    try:
+        spec_file = project / "examples" / "candy-bar.yaml"
+        before = first_z(spec_file)
+        forward = "examples/candy-bar/forward/"
+        page = server.wait_for(forward, lambda p: "Forward pass" in p, START_S)
+        assert before in numbers(page)
+        docs_before = snapshot(project / "docs")
+        other = server.get("examples/candy-bar-mse/forward/")
 
-    edit_weight(spec_file, lambda w: w + 5)
-    after = first_z(spec_file)
-    assert after != before and after not in numbers(page)
-    server.wait_for(forward, lambda p: after in numbers(p), REBUILD_S)
+        edit_weight(spec_file, lambda w: w + 5)
+        after = first_z(spec_file)
+        assert after != before and after not in numbers(page)
+        server.wait_for(forward, lambda p: after in numbers(p), REBUILD_S)
 
-    # the rebuild settles: no more builds follow by themselves, nothing was written into docs/
-    builds = server.log().count("Building documentation")
-    time.sleep(8)
-    assert server.log().count("Building documentation") == builds, server.log()
-    assert snapshot(project / "docs") == docs_before
-    assert "Traceback" not in server.log()
+        # the rebuild settles: no more builds follow by themselves, nothing was written into docs/
+        builds = server.log().count("Building documentation")
+        time.sleep(8)
+        assert server.log().count("Building documentation") == builds, server.log()
+        assert snapshot(project / "docs") == docs_before
+        assert "Traceback" not in server.log()
+
+        # the rebuild ran only the edited spec and converted only its pages: the other example's
+        # pages and the list of examples came from the cache, unchanged
+        rebuilt = server.log().split("Building documentation")[-1]
+        counts = re.findall(r"from the cache: (\d+) of 2 examples, (\d+) of (\d+) pages", rebuilt)
+        assert counts and counts[-1][0] == "1", server.log()
+        reused, total = int(counts[-1][1]), int(counts[-1][2])  # total: the index and each example's pages
+        assert reused == (total - 1) // 2 + 1, server.log()  # candy-bar-mse's pages and the index
+        livereload = re.compile(r"reload\(\d+, \d+\)")  # the server's script, counting builds
+        assert livereload.sub("", server.get("examples/candy-bar-mse/forward/") or "") == livereload.sub("", other)
+        assert (project / ".cache" / "handcalc" / "html").is_dir()  # beside mkdocs.yml, outside docs/
+    finally:
+        server.stop()
 
 
 def test_a_broken_spec_shows_its_error_and_the_server_stays_up(project: Path, server: Server) -> None:

@@ -16,6 +16,12 @@ Glue only; the work is in :mod:`handcalc.site.sitegen`.  The plugin needs nothin
   ``handcalc build`` wrote (marked as generated) is replaced by the fresh pages.
 * ``on_serve`` watches the examples folder, so saving a spec rebuilds the site.
 
+* The cache (:mod:`handcalc.site.cache`, options ``cache`` and ``cache_dir``): an example
+  whose spec, file and package did not change is not run again (``on_config``), a generated
+  page whose Markdown did not change is not converted again (``on_page_markdown`` and
+  ``on_page_content``), and with Material's search its entries are not parsed again from its
+  HTML (``on_files``).  The site is byte-identical with or without it.
+
 A nav entry pointing at ``<folder>/index.md`` becomes a section with every example and
 its pages.  Defining ``on_startup`` keeps one plugin object for a whole ``mkdocs serve``
 session, so specs that did not change are not run again (the memo is keyed by file and
@@ -30,23 +36,30 @@ pages back.
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache as _cache
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 
 from .. import resources
 from ..core.errors import SpecError
 from ..escape import printable
-from . import sitegen
+from . import cache, sitegen
 
 log = get_plugin_logger(__name__)
 
@@ -76,14 +89,24 @@ class HandcalcConfig(base.Config):
     folder = c.Type(str, default="examples")  # where the pages go, relative to docs_dir
     nav_title = c.Type(str, default="Worked examples")
     workers = c.Optional(c.Type(int))  # processes running specs at once (default: one per CPU core)
+    cache = c.Type(bool, default=True)  # keep the examples' pages and their HTML between builds
+    cache_dir = c.Type(str, default=".cache/handcalc")  # where, relative to mkdocs.yml
 
 
 class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     def __init__(self) -> None:
-        self._memo: dict[tuple[str, str], sitegen.Collected] = {}
+        self._store: cache.Store | None = None
+        self._memo: cache.ExampleMemo | None = None
         self._collected: list[sitegen.Collected] = []
         self._serving = False
         self._last_good: dict[str, sitegen.Collected] = {}  # by spec file: its latest version that ran
+        self._pages: set[str] = set()  # src_uri of the generated pages (whose HTML is cached)
+        self._html_context = ""  # what every page's HTML depends on besides its Markdown (per build)
+        self._from_cache: dict[str, tuple[str, dict]] = {}  # src_uri → (its Markdown, cached HTML)
+        self._converting: dict[str, tuple[str, int]] = {}  # src_uri → (key, warnings before) of a miss
+        self._warnings = _Counter()
+        self.reused: set[str] = set()  # the generated pages whose HTML came from the cache in this build
+        self._compiled = _CompiledTemplates()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``."""
@@ -92,6 +115,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _markdown_extensions(config)
         _add_assets(config)
+        self._open_cache(config)
         try:
             self._collected = sitegen.collect(self.config.examples, memo=self._memo,
                                               on_error=self._show_error if self._serving else None,
@@ -110,8 +134,34 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             config.nav = _expand(config.nav, f"{self.config.folder}/index.md", section)
         return config
 
+    def _open_cache(self, config: MkDocsConfig) -> None:
+        """The cache of this build: the folder's (``cache``: true) or memory only; the same object
+        across the rebuilds of ``mkdocs serve``."""
+        folder = None
+        if self.config.cache:
+            folder = (Path(config.config_file_path or ".").parent / self.config.cache_dir).resolve()
+            for name in ("docs_dir", "site_dir"):
+                where = Path(config[name]).resolve()
+                if folder == where or where in folder.parents:
+                    raise PluginError(f"handcalc: mkdocs.yml: plugins: handcalc: cache_dir {self.config.cache_dir!r} "
+                                      f"is inside {name}; give a folder outside it")
+        if self._store is None or self._store.folder != folder:
+            self._store = cache.Store(folder)
+            self._memo = cache.ExampleMemo(self._store, sitegen.dump, sitegen.undump, sitegen.dumped,
+                                           salt=cache.digest([cache.describe(p) for p in sitegen.PRODUCERS]))
+        self._store.start()
+        self._html_context = ""
+        self._from_cache.clear()
+        self._converting.clear()
+        self.reused = set()
+
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        logging.getLogger("mkdocs").addHandler(self._warnings)
+
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
         generated = [(f.path, f.data) for f in sitegen.site_files(self._collected, self.config.folder)]
+        self._pages = {path for path, _ in generated if path.endswith(".md")}
+        self._remember_search(config)
         for folder in (self.config.folder.strip("/"), resources.SITE_FOLDER):
             for old in _owned_files(files, folder, Path(config.docs_dir)):
                 files.remove(old)
@@ -134,10 +184,205 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         log.info(f"{printable(shown.error)} (shown on the example's pages until the spec is fixed)")
         return replace(shown, source=path)
 
+    # The HTML of a generated page is kept, keyed by its Markdown and everything else MkDocs' conversion
+    # depends on (:meth:`_html_key`): a page whose key is known is not converted again.  MkDocs has no
+    # event to skip a conversion, so on a hit ``on_page_markdown`` (run last) hands MkDocs an empty
+    # page, and ``on_page_content`` (run first) puts back what the conversion gave: the HTML, the table
+    # of contents, the anchors, the title and the Markdown itself.  A page whose conversion logged a
+    # warning is never kept (a later build must log it again).
+
+    @event_priority(-100)
+    def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+        uri = page.file.src_uri
+        if uri not in self._pages or self._store is None:
+            return markdown
+        key = self._html_key(page, markdown, config, files)
+        entry = self._store.get("html", key, _html_entry)
+        if entry is None:
+            self._converting[uri] = (key, self._warnings.count)
+            return markdown
+        self._from_cache[uri] = (markdown, entry)
+        return ""
+
+    @event_priority(100)
     def on_page_content(self, html: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-        """Math stays out of the search index (a result would show its raw TeX): Material's
-        search skips elements marked ``data-search-exclude``."""
+        """Besides the cache: math stays out of the search index (a result would show its raw TeX):
+        Material's search skips elements marked ``data-search-exclude``."""
+        uri = page.file.src_uri
+        if uri in self._from_cache:
+            page.markdown, entry = self._from_cache.pop(uri)
+            html = _restore(page, entry, files)
+            self.reused.add(uri)
+        elif uri in self._converting:
+            key, before = self._converting.pop(uri)
+            if self._warnings.count == before and self._store is not None:
+                self._store.put("html", key, _html_record(page, html))
         return html.replace('class="arithmatex"', 'class="arithmatex" data-search-exclude')
+
+    def _html_key(self, page: Any, markdown: str, config: MkDocsConfig, files: Files) -> str:
+        if not self._html_context:
+            self._html_context = cache.digest(
+                "html", cache.FORMAT, [(d, cache.version(d)) for d in _converters(config)],
+                config.markdown_extensions, config.mdx_configs, config.use_directory_urls,
+                {k: str(v) for k, v in config.validation.links.items()},
+                sorted((f.src_uri, f.dest_uri, f.url) for f in files))
+        f = page.file
+        return cache.digest(self._html_context, f.src_uri, f.dest_uri, f.url, markdown)
+
+    def _remember_search(self, config: MkDocsConfig) -> None:
+        """With Material's search plugin, a page's search entries are kept too: keyed by
+        everything the plugin reads of the page (its HTML, table of contents, URL, title, meta) and
+        the plugin's settings, they are added to the index as they were the first time instead of
+        parsing the page's HTML again.  Any other search plugin is left as it is."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            add = getattr(index, "add_entry_from_context", None)
+            if not (type(plugin).__module__.startswith("material.plugins.search") and callable(add)
+                    and isinstance(getattr(index, "entries", None), list)):
+                continue
+            context = cache.digest("search", cache.version("mkdocs-material"), cache.version("jieba"),
+                                   getattr(index, "config", None))
+
+            def remembered(page: Any, add: Callable = add, index: Any = index, context: str = context) -> None:
+                if self._store is None:
+                    return add(page)
+                key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc), page.content)
+                entries = self._store.get("search", key, _search_entries)
+                if entries is not None:
+                    index.entries.extend(json.loads(json.dumps(entries)))
+                    return None
+                first = len(index.entries)
+                add(page)
+                try:
+                    self._store.put("search", key, json.loads(json.dumps(index.entries[first:])))
+                except (TypeError, ValueError):  # entries JSON cannot hold exactly are not kept
+                    pass
+                return None
+
+            index.add_entry_from_context = remembered
+
+    def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
+        """The theme's templates compiled once per ``mkdocs serve`` session, not on every rebuild
+        (MkDocs makes a new Jinja environment each time; a template whose source changed is
+        compiled again).  In memory only: compiled templates are code, never read from disk."""
+        if env.bytecode_cache is None:
+            env.bytecode_cache = self._compiled
+        return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        logging.getLogger("mkdocs").removeHandler(self._warnings)
+        if self._store is not None:
+            self._store.prune()
+            counts = self._store.counts
+            log.debug("cache: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
+            log.info(f"from the cache: {counts['example hit']} of {len(self._collected)} examples, "
+                     f"{len(self.reused)} of {len(self._pages)} pages' HTML")
+
+    def on_build_error(self, *, error: Exception) -> None:
+        logging.getLogger("mkdocs").removeHandler(self._warnings)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates, kept in memory (Jinja checks each against its source's checksum)."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def _key(bucket: jinja2.bccache.Bucket) -> tuple:
+        """The template, and the environment's settings that change what it compiles to."""
+        env = bucket.environment
+        return (bucket.key, tuple(sorted(env.extensions)), cache.describe(env.autoescape), env.trim_blocks,
+                env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.block_start_string,
+                env.variable_start_string, env.comment_start_string, env.line_statement_prefix, env.optimized)
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = self._code.get(self._key(bucket))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+class _Counter(logging.Handler):
+    """Counts the warnings MkDocs logs (a page converted while one was logged is not cached)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _converters(config: MkDocsConfig) -> list[str]:
+    """The distributions whose code converts the pages: MkDocs, Markdown and those of the extensions."""
+    names = {"mkdocs", "Markdown"}
+    top = _distributions()
+    for ext in config.markdown_extensions:
+        module = ext if isinstance(ext, str) else type(ext).__module__
+        names.update(top.get(module.split(".")[0], ()))
+    return sorted(names)
+
+
+@_cache
+def _distributions() -> dict[str, list[str]]:
+    return metadata.packages_distributions()
+
+
+def _toc(items: Any) -> list:
+    return [[a.title, a.id, a.level, _toc(a.children)] for a in items]
+
+
+def _anchor_links(items: list) -> list[AnchorLink]:
+    out = []
+    for title, id_, level, children in items:
+        link = AnchorLink(title, id_, level)
+        link.children = _anchor_links(children)
+        out.append(link)
+    return out
+
+
+def _html_record(page: Any, html: str) -> dict:
+    """What MkDocs' conversion of ``page`` set (``Page.render``), as JSON."""
+    links = page.links_to_anchors
+    return {"html": html, "toc": _toc(page.toc), "title": page._title_from_render,
+            "anchors": sorted(page.present_anchor_ids or ()),
+            "links": None if links is None else [[f.src_uri, dict(v)] for f, v in links.items()]}
+
+
+def _toc_ok(items: object) -> bool:
+    return isinstance(items, list) and all(
+        isinstance(i, list) and len(i) == 4 and isinstance(i[0], str) and isinstance(i[1], str)
+        and type(i[2]) is int and _toc_ok(i[3]) for i in items)
+
+
+def _html_entry(d: object) -> bool:
+    """``d`` has the shape :func:`_html_record` gives."""
+    return (isinstance(d, dict) and isinstance(d.get("html"), str) and _toc_ok(d.get("toc"))
+            and (d.get("title") is None or isinstance(d["title"], str))
+            and isinstance(d.get("anchors"), list) and all(isinstance(a, str) for a in d["anchors"])
+            and (d.get("links") is None or (isinstance(d["links"], list) and all(
+                isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) and isinstance(x[1], dict)
+                and all(isinstance(k, str) and isinstance(v, str) for k, v in x[1].items()) for x in d["links"]))))
+
+
+def _search_entries(d: object) -> bool:
+    return isinstance(d, list) and all(
+        isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("location", "title", "text")) for e in d)
+
+
+def _restore(page: Any, entry: dict, files: Files) -> str:
+    """Set on ``page`` what converting its Markdown set, from the cache; returns the HTML."""
+    page.toc = TableOfContents(_anchor_links(entry["toc"]))
+    page._title_from_render = entry["title"]
+    page.present_anchor_ids = set(entry["anchors"])
+    if page.links_to_anchors is not None and entry["links"] is not None:
+        page.links_to_anchors = {f: dict(v) for uri, v in entry["links"]
+                                 if (f := files.get_file_from_path(uri)) is not None}
+    page.content = entry["html"]
+    return entry["html"]
 
 
 def _markdown_extensions(config: MkDocsConfig) -> None:

@@ -22,6 +22,7 @@ path that would land outside it.  Spec text reaching a page goes through
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import logging
@@ -45,7 +46,7 @@ from ..core.numbers import shorten
 from ..core.spec import Spec
 from ..core.trace import Trace
 from ..escape import escape_md, printable
-from ..pages import Page, Rendered
+from ..pages import Asset, Page, Rendered
 from .render import render_example  # imported here, before any fork: the workers share it
 from .worksheet import site_pages
 
@@ -138,11 +139,18 @@ def run_example(path: Path, slug: str) -> Example:
         trace = engine.run(spec)
     except SpecError as exc:
         raise _in_file(path, exc) from None
-    if spec.see_also:  # links only to examples of the same folder: a spec copied alone links nowhere
-        here = {escape.slug(p.stem) for p in spec_files(path.parent)}
-        spec = replace(spec, see_also=tuple(link for link in spec.see_also if link.example in here))
-        trace = replace(trace, spec=spec)
+    linked = _linked(spec, path)
+    if linked is not spec:
+        spec, trace = linked, replace(trace, spec=linked)
     return Example(path, slug, trace, check_mod.check(trace))
+
+
+def _linked(spec: Spec, path: Path) -> Spec:
+    """``spec`` with links only to examples of the same folder: a spec copied alone links nowhere."""
+    if not spec.see_also:
+        return spec
+    here = {escape.slug(p.stem) for p in spec_files(path.parent)}
+    return replace(spec, see_also=tuple(link for link in spec.see_also if link.example in here))
 
 
 def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
@@ -163,6 +171,57 @@ def merge(slug: str, parts: Sequence[Rendered]) -> Rendered:
 
 
 OnError = Callable[[Path, str, SpecError], Collected]
+
+
+# What :class:`handcalc.site.cache.ExampleMemo` keeps of a collected example: its pages and files,
+# their checks, and the links its pages hold.  The spec itself is read again from the file (a few
+# milliseconds), so an entry is only ever text.
+
+def dump(c: Collected) -> dict:
+    r = c.rendered
+    return {"source": str(c.source), "slug": c.slug, "title": r.title,
+            "pages": [[p.path, p.title, p.markdown] for p in r.pages],
+            "assets": [[a.path, base64.b64encode(a.data).decode("ascii")] for a in r.assets],
+            "lines_checked": r.lines_checked, "line_failures": list(r.line_failures),
+            "report_failures": c.report_failures, "links": _links(c.spec)}
+
+
+def _links(spec: Spec | None) -> list[str]:
+    return [] if spec is None else [link.example for link in spec.see_also]
+
+
+def _strings(value: object, n: int | None = None) -> bool:
+    return isinstance(value, list) and (n is None or len(value) == n) and all(isinstance(v, str) for v in value)
+
+
+def dumped(d: object) -> bool:
+    """``d`` has the shape :func:`dump` gives (anything else in the cache is not used)."""
+    return (isinstance(d, dict) and all(isinstance(d.get(k), str) for k in ("source", "slug", "title"))
+            and isinstance(d.get("pages"), list) and len(d["pages"]) > 0 and all(_strings(p, 3) for p in d["pages"])
+            and isinstance(d.get("assets"), list) and all(_strings(a, 2) for a in d["assets"])
+            and all(type(d.get(k)) is int and d[k] >= 0 for k in ("lines_checked", "report_failures"))
+            and _strings(d.get("line_failures")) and _strings(d.get("links")))
+
+
+def undump(key: tuple[str, str], d: dict) -> Collected | None:
+    """The collected example of :func:`dump`'s ``d``, its spec read again from its file; None
+    when the entry does not fit the file now (another file, another folder of examples, a spec
+    that no longer loads, a page path that would leave its folder)."""
+    source = Path(d["source"])
+    try:
+        if str(source.resolve()) != key[0] or escape.slug(source.stem) != d["slug"]:
+            return None
+        spec = _linked(spec_mod.load(source), source)
+        if _links(spec) != d["links"]:
+            return None
+        for path, *_ in (*d["pages"], *d["assets"]):
+            safe_relative(path, "cached page")
+        assets = tuple(Asset(path, base64.b64decode(data, validate=True)) for path, data in d["assets"])
+    except (SpecError, OSError, ValueError):
+        return None
+    rendered = Rendered(d["slug"], d["title"], tuple(Page(*p) for p in d["pages"]), assets, d["lines_checked"],
+                        tuple(d["line_failures"]))
+    return Collected(source, d["slug"], spec, rendered, report_failures=d["report_failures"])
 
 
 def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:

@@ -1,0 +1,237 @@
+"""Serve and build benchmark (issue 12): how long after a weight of ``golf.yaml`` is saved
+``mkdocs serve`` serves the golf forward page with the new number, and how long a cold and
+a warm ``mkdocs build --strict`` of the whole site take, for an earlier commit and for this
+working tree, in one run.
+
+Run from the repository root::
+
+    .venv/bin/python bench/serve.py                       # before = 1589b1b (no site cache), after = this tree
+    .venv/bin/python bench/serve.py --before HEAD~3 --edits 7
+
+The earlier commit is exported with ``git archive`` and imported in place of this tree's
+package (ahead of this environment's editable install); both run in this virtual environment, on a copy of the site (its
+``mkdocs.yml``, ``docs/`` and every spec of ``examples/``) with a cache folder of its own.
+
+* **cold build**: no cache folder; **warm build**: the same build again, nothing changed.
+* **serve reload**: ``mkdocs serve`` of the copy; each edit adds 0.1 to the first weight of
+  golf's first layer and saves the file, and the clock runs from the save until a GET of
+  ``examples/golf/forward/`` (every 10 ms, as a browser reloading) returns the page holding
+  the new z₁ of the worked step (computed with the engine, written by ``display.show``).
+
+Each figure is also given as CPU time (user + system), which a busy machine inflates far less
+than wall time: on a shared machine the CPU time is the better guide to what a quiet one shows.
+Nothing asserts on a time: the targets (reload < 1 s, warm build < 3 s) are printed as PASS
+or MISS beside the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import re
+import resource
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+from handcalc.core import engine  # noqa: E402
+from handcalc.core import spec as spec_mod  # noqa: E402
+from handcalc.core.display import show  # noqa: E402
+
+BEFORE = "1589b1b"  # main before issue 12: every build and rebuild redoes everything
+RELOAD_TARGET_S = 1.0
+WARM_TARGET_S = 3.0
+PAGE = "examples/golf/forward/"
+NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
+
+
+def project(tmp: Path) -> Path:
+    """A copy of the site to build and serve: mkdocs.yml, docs/ and the specs."""
+    shutil.copytree(ROOT / "docs", tmp / "docs", ignore=shutil.ignore_patterns("examples", "handcalc"))
+    shutil.copytree(ROOT / "examples", tmp / "examples")
+    shutil.copy(ROOT / "mkdocs.yml", tmp)
+    return tmp
+
+
+# ``mkdocs`` with the handcalc package of another folder: this environment's editable install
+# would otherwise be found first, whatever PYTHONPATH says
+RUNNER = """import sys
+code = sys.argv.pop(1)
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+sys.path.insert(0, code)
+sys.argv[0] = "mkdocs"
+from mkdocs.__main__ import cli
+cli()
+"""
+
+
+def mkdocs(code: Path | None) -> list[str]:
+    return [str(BIN / "mkdocs")] if code is None else [sys.executable, "-c", RUNNER, str(code)]
+
+
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
+def cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def build_time(site: Path, code: Path | None) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the build and its worker processes)."""
+    c0 = children_cpu()
+    t0 = time.perf_counter()
+    done = subprocess.run([*mkdocs(code), "build", "--strict", "-q", "-d", "built"], cwd=site, env=ENV,
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - t0
+    if done.returncode != 0:
+        raise SystemExit(f"mkdocs build failed:\n{done.stderr}")
+    return elapsed, children_cpu() - c0
+
+
+def worked_z(data: dict) -> str:
+    """z₁ of the first layer in the worked step, as the forward page writes it."""
+    spec = spec_mod.parse(data)
+    trace = engine.run(spec)
+    value = trace.steps[spec.training.worked_step - 1].forward[0].z[0][0].value
+    return show(value, spec.display.decimals).text
+
+
+def get(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return html.unescape(r.read().decode("utf-8"))
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def reloads(site: Path, code: Path | None, edits: int) -> tuple[list[float], list[float], list[float]]:
+    """For each edit: seconds from save to the new number served, CPU seconds the server used
+    meanwhile, and the seconds MkDocs logged for the rebuild."""
+    url = f"http://127.0.0.1:{free_port()}/"
+    log_path = site / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([*mkdocs(code), "serve", "-a", url[7:-1]], cwd=site, env=ENV,
+                                stdout=log, stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + 600
+        while (page := get(url + PAGE)) is None or "Forward pass" not in page:
+            if proc.poll() is not None or time.monotonic() > end:
+                raise SystemExit(f"mkdocs serve did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        time.sleep(1.0)  # let the first build settle
+        spec_file = site / "examples" / "golf.yaml"
+        times, cpu = [], []
+        for _ in range(edits):
+            data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+            old = NUMBER.findall(get(url + PAGE) or "")
+            while True:  # a new number that the page does not already show
+                data["layers"][0]["weights"][0][0] = round(data["layers"][0]["weights"][0][0] + 0.1, 10)
+                want = worked_z(data)
+                if want not in old:
+                    break
+            text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+            c0 = cpu_of(proc.pid)
+            t0 = time.perf_counter()
+            spec_file.write_text(text, encoding="utf-8")
+            while want not in NUMBER.findall(get(url + PAGE) or ""):
+                if time.perf_counter() - t0 > 300 or proc.poll() is not None:
+                    raise SystemExit(f"the new number never appeared:\n{log_path.read_text()}")
+                time.sleep(0.01)
+            times.append(time.perf_counter() - t0)
+            cpu.append(cpu_of(proc.pid) - c0)
+            time.sleep(1.0)  # the browser would reload once more; let the server go quiet
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    logged = [float(s) for s in re.findall(r"Documentation built in ([\d.]+) seconds", log_path.read_text())][1:]
+    return times, cpu, logged
+
+
+def measure(code: Path | None, edits: int) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="handcalc-bench-serve-") as tmp:
+        site = project(Path(tmp))
+        cold, cold_cpu = build_time(site, code)
+        warm, warm_cpu = build_time(site, code)
+        times, cpu, logged = reloads(site, code, edits)
+    return {"cold": cold, "cold cpu": cold_cpu, "warm": warm, "warm cpu": warm_cpu, "reload": times,
+            "reload cpu": cpu, "logged": logged}
+
+
+def export(ref: str, into: Path) -> Path:
+    archive = subprocess.run(["git", "archive", ref], cwd=ROOT, capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def seconds(values: list[float]) -> str:
+    if not values:
+        return "—"
+    return f"{statistics.median(values):.2f} s ({min(values):.2f}–{max(values):.2f})"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default=BEFORE, help=f"the earlier commit (default {BEFORE})")
+    parser.add_argument("--edits", type=int, default=5, help="weight edits timed under mkdocs serve")
+    args = parser.parse_args(argv)
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="handcalc-bench-before-") as old:
+        before = measure(export(args.before, Path(old)), args.edits)
+    after = measure(None, args.edits)
+    rows = [
+        ("serve: save → new number served (median, min–max)", seconds(before["reload"]), seconds(after["reload"]),
+         f"< {RELOAD_TARGET_S:g} s", statistics.median(after["reload"]) < RELOAD_TARGET_S),
+        ("serve: CPU time of the server meanwhile", seconds(before["reload cpu"]), seconds(after["reload cpu"]),
+         "", None),
+        ("serve: rebuild as MkDocs logs it", seconds(before["logged"]), seconds(after["logged"]), "", None),
+        ("cold mkdocs build --strict", f"{before['cold']:.2f} s", f"{after['cold']:.2f} s", "", None),
+        ("cold build, CPU time (all processes)", f"{before['cold cpu']:.2f} s", f"{after['cold cpu']:.2f} s", "",
+         None),
+        ("warm mkdocs build --strict (nothing changed)", f"{before['warm']:.2f} s", f"{after['warm']:.2f} s",
+         f"< {WARM_TARGET_S:g} s", after["warm"] < WARM_TARGET_S),
+        ("warm build, CPU time", f"{before['warm cpu']:.2f} s", f"{after['warm cpu']:.2f} s", "", None),
+    ]
+    headers = ("figure", f"before ({args.before})", "after (this tree)", "target", "")
+    cells = [headers] + [(a, b, c, d, "" if ok is None else ("PASS" if ok else "MISS")) for a, b, c, d, ok in rows]
+    widths = [max(len(r[k]) for r in cells) for k in range(len(headers))]
+    print(f"\nServe and build (issue 12), {args.edits} edits; load average before the run "
+          f"{load[0]:.1f}, after {os.getloadavg()[0]:.1f}")
+    for i, r in enumerate(cells):
+        print("  ".join(c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+if __name__ == "__main__":
+    main()
