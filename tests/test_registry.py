@@ -257,3 +257,70 @@ def test_every_activation_and_loss_renders_on_the_site_and_the_worksheet(act: st
     ws = W.make(spec, "step", where="combo")
     key = pagecheck.check_text(worksheet_pages.html_document([ws], key=True), "key")
     assert not key.failures and len(key.lines) > 20, key.failures[:3]
+
+
+# ---------------------------------------------------------------------------
+# how the lines are written: the notation the docs show, typed here as the pages print it
+
+Y1, Y2 = ["y", r"\hat{y}"], ["y_1", "y_2", r"\hat{y}_1", r"\hat{y}_2"]
+LOSS_LINES = {  # L for one output, for two outputs; ∂L/∂ŷ for one output, and with (y, ŷ) = (1, −0.5) of two
+    "difference": (r"y - \hat{y}", r"(y_1 - \hat{y}_1) + (y_2 - \hat{y}_2)", "-1", "-1"),
+    "mse": (r"(y - \hat{y})^2", r"\tfrac{1}{2}\bigl((y_1 - \hat{y}_1)^2 + (y_2 - \hat{y}_2)^2\bigr)",
+            r"-2(y - \hat{y})", "-(1 - (-0.5))"),
+    "half_sse": (r"\tfrac{1}{2}(y - \hat{y})^2", r"\tfrac{1}{2}\bigl((y_1 - \hat{y}_1)^2 + (y_2 - \hat{y}_2)^2\bigr)",
+                 r"\hat{y} - y", "-0.5 - 1"),
+    "mae": (r"\lvert y - \hat{y} \rvert",
+            r"\tfrac{1}{2}\bigl(\lvert y_1 - \hat{y}_1 \rvert + \lvert y_2 - \hat{y}_2 \rvert\bigr)",
+            r"-\operatorname{sign}(y - \hat{y})", r"-\tfrac{1}{2}\operatorname{sign}(1 - (-0.5))"),
+    "bce": (r"-\bigl(y \ln \hat{y} + (1 - y) \ln(1 - \hat{y})\bigr)",
+            r"-\bigl(\bigl(y_1 \ln \hat{y}_1 + (1 - y_1) \ln(1 - \hat{y}_1)\bigr) + "
+            r"\bigl(y_2 \ln \hat{y}_2 + (1 - y_2) \ln(1 - \hat{y}_2)\bigr)\bigr)",
+            r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", r"\frac{-0.5 - 1}{(-0.5) \cdot (1 - (-0.5))}"),
+    "cce": (r"-\bigl(y \ln \hat{y}\bigr)", r"-\bigl(y_1 \ln \hat{y}_1 + y_2 \ln \hat{y}_2\bigr)", r"-\frac{y}{\hat{y}}",
+            r"-\frac{1}{-0.5}"),
+}
+ACTIVATION_LINES = {  # a_1 = f(z) with symbols and with z = (−2, 3); f′ with symbols; f′ of a_1 = −0.5, a_2 = 0.25
+    "relu": (r"\max(0, z_1)", r"\max(0, -2)", r"\operatorname{ReLU}'(z_1)", r"\operatorname{ReLU}'(-0.5)"),
+    "leaky_relu": (r"\max(0.1\,z_1, z_1)", r"\max(0.1 \cdot (-2), -2)", r"\operatorname{LReLU}'(z_1)",
+                   r"\operatorname{LReLU}'(-0.5)"),
+    "sigmoid": (r"\frac{1}{1 + e^{-z_1}}", r"\frac{1}{1 + e^{-(-2)}}", "a_1(1 - a_1)", r"(-0.5) \cdot (1 - (-0.5))"),
+    "tanh": (r"\tanh(z_1)", r"\tanh(-2)", "1 - a_1^2", "1 - (-0.5)^2"),
+    "linear": ("z_1", "-2", "1", "1"),
+    "softmax": (r"\frac{e^{z_1}}{e^{z_1} + e^{z_2}}", r"\frac{e^{-2}}{e^{-2} + e^{3}}", r"-a_1\,a_2",
+                r"-(-0.5) \cdot 0.25"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_each_loss_line_is_written_in_the_documented_notation(name: str) -> None:
+    from handcalc.equations.latex import FormPrinter
+
+    loss = LOSSES[name]
+    one, two, grad, grad_numbers = LOSS_LINES[name]
+    assert FormPrinter(Y1).doprint(loss.form(1)) == one
+    assert FormPrinter(Y2).doprint(loss.form(2)) == two
+    assert FormPrinter(Y1).doprint(loss.derivative_form(1)) == grad
+    assert FormPrinter(["1", "-0.5"], numbers=True).doprint(loss.derivative_form(2)) == grad_numbers
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_each_activation_line_is_written_in_the_documented_notation(name: str) -> None:
+    from handcalc.equations.latex import FormPrinter
+
+    act = ACTIVATIONS[name]
+    value, value_numbers, deriv, deriv_numbers = ACTIVATION_LINES[name]
+    symbols = ["z_1"] if act.elementwise else ["z_1", "z_2"]
+    assert FormPrinter(symbols, "0.1").doprint(act.form(2, 0)) == value
+    assert FormPrinter(["-2", "3"][:len(symbols)], "0.1", numbers=True).doprint(act.form(2, 0)) == value_numbers
+    d_symbols = ["a_1", "a_2"] if not act.elementwise else (["z_1"] if act.derivative_of == "z" else ["a_1"])
+    assert FormPrinter(d_symbols).doprint(act.derivative_form(0)) == deriv
+    assert FormPrinter(["-0.5", "0.25"], numbers=True).doprint(act.derivative_form(0)) == deriv_numbers
+
+
+def test_intervals_are_written_as_in_the_docs() -> None:
+    assert [str(LOSSES[n].domain) for n in ("bce", "cce")] == ["(0, 1)", "(0, ∞)"]
+    assert [str(LOSSES[n].targets) for n in ("bce", "cce")] == ["[0, 1]", "[0, ∞)"]
+    from handcalc.core.functions import Interval
+
+    assert str(Interval(None, Fraction(2))) == "(−∞, 2)"
+    assert str(Interval(Fraction(-1, 2), None, closed=True)) == "[-1/2, ∞)"
