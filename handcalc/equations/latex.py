@@ -256,11 +256,6 @@ def _result(lay: Layout) -> tuple[str, str, str]:
     return lay.result.text, lay.final, lay.subst
 
 
-def _sum_chunks(pairs: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-    """``p_1 + p_2 + …`` from already written products."""
-    return tuple(p if n == 0 else f"+ {p}" for n, (p, _) in enumerate(pairs))
-
-
 def _abbreviate(chunks: Sequence[str], keep: int) -> tuple[str, ...]:
     """The first ``keep`` chunks, ``⋯`` and the last one, for long batch sums."""
     if len(chunks) <= keep + 2:
