@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .functions import ACTIVATIONS
 from .trace import ForwardLayer, Record, Step, Trace
@@ -25,8 +26,7 @@ from .trace import ForwardLayer, Record, Step, Trace
 KINDS = ("z", "a", "yhat", "L1", "L", "change", "da", "f'", "delta", "dW", "db", "W", "b")
 
 
-@dataclass(frozen=True)
-class Place:
+class Place(NamedTuple):  # a tuple, not a dataclass: a step of a big batch makes hundreds of thousands
     kind: str
     layer: int | None = None  # 1-based; 0 is the input
     unit: int | None = None  # j, 0-based
@@ -75,9 +75,9 @@ def forward_sections(layers: Sequence[ForwardLayer], elementwise: Sequence[bool]
         for f, each in zip(layers, elementwise):
             l = f.layer
             out = []
+            ops = tuple(o for i in range(len(f.W))  # the same for every unit: (a_i, given W_ij) pairs
+                        for o in (None if l == 1 else Place("a", l - 1, i, sample=s, after=after), None))
             for j, rec in enumerate(f.z[s]):
-                ops = tuple(o for i in range(len(rec.terms))
-                            for o in (None if l == 1 else Place("a", l - 1, i, sample=s, after=after), None))
                 out.append(Entry(Place("z", l, j, sample=s, after=after), rec, ops))
             zs = [Place("z", l, k, sample=s, after=after) for k in range(len(f.z[s]))]
             for j, rec in enumerate(f.a[s]):
@@ -120,13 +120,14 @@ def step_sections(step: Step, elementwise: Sequence[bool], derivative_of: Sequen
                 entries.append(Entry(Place("delta", l, j, sample=s), rec, tuple(
                     o for k in ks for o in (Place("da", l, k, sample=s),
                                             Place("f'", l, j, row=None if each else k, sample=s)))))
+        units = len(b.dz[0])
+        inputs = [[None if l == 1 else Place("a", l - 1, i, sample=s) for s in range(n)] for i in range(len(b.dW))]
+        deltas = [[Place("delta", l, j, sample=s) for s in range(n)] for j in range(units)]
         for i, row in enumerate(b.dW):
-            entries += [Entry(Place("dW", l, j, row=i), rec, tuple(
-                o for s in range(n) for o in (None if l == 1 else Place("a", l - 1, i, sample=s),
-                                              Place("delta", l, j, sample=s))))
-                for j, rec in enumerate(row)]
-        entries += [Entry(Place("db", l, j), rec, tuple(Place("delta", l, j, sample=s) for s in range(n)))
-                    for j, rec in enumerate(b.db or ())]
+            entries += [Entry(Place("dW", l, j, row=i), rec, tuple(o for s in range(n)
+                                                                    for o in (inputs[i][s], deltas[j][s])))
+                        for j, rec in enumerate(row)]
+        entries += [Entry(Place("db", l, j), rec, tuple(deltas[j])) for j, rec in enumerate(b.db or ())]
         out.append(Section("backward", l, None, tuple(entries)))
     for u in step.update:
         l = u.layer

@@ -267,9 +267,10 @@ class Builder:
         return Line(self.count, eq.lhs, *rows, answer, rec, given)
 
 
-def _layer_title(spec: Spec, l: int) -> str:
+def _layer_title(spec: Spec, l: int, head: str = "") -> str:
     lay = spec.layers[l - 1]
-    return f"Layer {l}: {lay.units} unit{'s' if lay.units > 1 else ''}, {ACTIVATIONS[lay.activation].title}"
+    units = f"{lay.units} unit{'s' if lay.units > 1 else ''}"
+    return f"{head or f'Layer {l}'}: {units}, {ACTIVATIONS[lay.activation].title}"
 
 
 def _groups(b: Builder, sections: Sequence[Section], spec: Spec, part: str) -> tuple[Group, ...]:
@@ -277,16 +278,16 @@ def _groups(b: Builder, sections: Sequence[Section], spec: Spec, part: str) -> t
     groups = []
     samples = len({sec.sample for sec in sections if sec.part == "forward"})
     for sec in (x for x in sections if x.part == part):
-        entries = sec.entries
-        if part == "loss" and len(entries) == 2:  # a batch of one: L = L^{(1)} says nothing new
-            entries = entries[:1]
-        lines = tuple(b.line(e) for e in entries)
+        # a batch of one: its mean L = L^{(1)} says nothing new
+        lines = tuple(b.line(e) for e in sec.entries if not (e.place.kind == "L" and len(e.operands) == 1))
         if part == "forward":
-            head = f"Sample {sec.sample + 1}, layer {sec.layer}" if samples > 1 else f"Layer {sec.layer}"
-            groups.append(Group(head + _layer_title(spec, sec.layer)[len(f"Layer {sec.layer}"):], lines))
+            head = f"Sample {sec.sample + 1}, layer {sec.layer}" if samples > 1 else ""
+            title = _layer_title(spec, sec.layer, head)
+        elif part == "backward":
+            title = _layer_title(spec, sec.layer)
         else:
-            title = {"loss": "Loss", "backward": _layer_title(spec, sec.layer or 1)}.get(part, f"Layer {sec.layer}")
-            groups.append(Group(title, lines))
+            title = "Loss" if part == "loss" else f"Layer {sec.layer}"
+        groups.append(Group(title, lines))
     return tuple(groups)
 
 
