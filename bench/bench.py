@@ -291,7 +291,7 @@ def serve_section() -> None:
 
 def worksheets_section() -> None:
     """Issue 4: 30 golf worksheet variants with keys as PDF."""
-    _bench_module("worksheets").main()
+    _bench_module("worksheets").main([])
 
 
 def install_section() -> None:

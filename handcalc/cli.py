@@ -223,36 +223,40 @@ def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, 
     """Write a printable worksheet of SPEC (a blank box for every result) and its answer key.
 
     Results are rounded by hand to 2 decimals unless --rounding/--decimals say otherwise.
-    Exits 2 for a bad request, 1 when PDFs cannot be made (the HTML is still written)."""
+    PDFs are typeset by Typst (no browser needed); --format html writes HTML pages instead.
+    Exits 2 for a bad request, 1 when PDFs cannot be made (nothing is written then)."""
     from tqdm import tqdm
 
+    from .equations.latex import LATEX
+    from .equations.typst import TYPST
     from .escape import slug
     from .worksheets import model as ws_mod
-    from .worksheets import pdf
-    from .worksheets.output import Clash, documents, pdf_count, write
+    from .worksheets import typeset
+    from .worksheets.output import Clash, documents, write
 
     with _user_errors():
         if variants is None and (integers or inputs or weight_decimals is not None):
             raise SpecError("--integers/--inputs/--weight-decimals", "only apply with --variants N")
         s = spec_mod.load(spec)
+        dialect = TYPST if fmt == "pdf" else LATEX
         bar = tqdm(total=variants or 1, desc="variants", unit="variant", disable=(variants or 0) < 3 or None,
                    file=sys.stderr, leave=False)
         with bar:
             if variants is None:
-                sheets = [ws_mod.make(s, scope, rounding, decimals, where=spec)]
+                sheets = [ws_mod.make(s, scope, rounding, decimals, where=spec, dialect=dialect)]
             else:
                 sheets = ws_mod.make_variants(s, variants, seed, scope, integers=integers or None,
                                               weight_decimals=weight_decimals, inputs=inputs, rounding=rounding,
-                                              decimals=decimals, where=spec, progress=bar.update)
+                                              decimals=decimals, where=spec, progress=bar.update, dialect=dialect)
         docs = documents(sheets, slug(Path(spec).stem, "worksheet"))
         try:
-            with tqdm(total=pdf_count(docs) if fmt == "pdf" else 0, desc="PDFs", unit="pdf", file=sys.stderr,
+            with tqdm(total=len(docs), desc=fmt.upper(), unit="file", file=sys.stderr,
                       disable=(variants or 0) < 3 or None, leave=False) as bar:
                 files = write(docs, output, fmt, paper, force, progress=bar.update)
         except Clash as exc:
             _fail(str(exc))
-        except pdf.PdfError as exc:
-            _fail(f"wrote the HTML into {output}, but no PDF: {exc}", 1)
+        except typeset.PdfError as exc:
+            _fail(f"no PDF written: {exc}", 1)
     sheet = sheets[0]
     what = f"{len(sheets)} variants" if variants else "a worksheet"
     click.echo(f"{what} of {printable(repr(s.title))} ({ws_mod.SCOPE_TITLES[sheet.scope]}, {len(sheet.lines)} results"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything handcalc needs on a fresh Debian machine (idempotent):
-#   - Debian packages: chromium (browser tests, PDF worksheets), poppler-utils (pdftotext, pdftoppm)
+#   - Debian packages: chromium (the browser tests), poppler-utils (pdftotext, pdftoppm: the PDF tests)
 #   - a virtual environment in .venv with handcalc, its site and PDF extras and its test tools
 # KaTeX ships inside the package (handcalc/assets/katex/, refreshed by scripts/update-katex.py).
 set -euo pipefail

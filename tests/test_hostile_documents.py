@@ -13,6 +13,7 @@ site, through MkDocs, is checked in test_site.py.)
 from __future__ import annotations
 
 import re
+import subprocess
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,6 +24,7 @@ from conftest import EXAMPLES, example_spec
 
 from handcalc.core import check, engine
 from handcalc.core.spec import load, parse
+from handcalc.equations.typst import TYPST
 from handcalc.site import render, sitegen
 from handcalc.worksheets import model as W
 from handcalc.worksheets import output as P
@@ -67,15 +69,15 @@ class Document(HTMLParser):
         (self.math if self._math_depth else self.text).append(data)
 
 
-def _variants(title: str, inputs: list[str], outputs: list[str]):
+def _variants(title: str, inputs: list[str], outputs: list[str], **kw):
     raw = dict(example_spec("candy-bar").raw, title=title, inputs=inputs, outputs=outputs)
-    return W.make_variants(parse(raw), 2, seed=3)
+    return W.make_variants(parse(raw), 2, seed=3, **kw)
 
 
 @pytest.fixture(scope="module")
 def harmless() -> dict[str, Document]:
     docs = P.documents(_variants("Plain title", ["a", "b"], ["c"]), "s")
-    return {d.stem: Document(d.html) for d in docs}
+    return {d.stem: Document(d.html()) for d in docs}
 
 
 @pytest.mark.parametrize("title", HOSTILE_TITLES)
@@ -84,7 +86,7 @@ def test_every_html_document_shows_hostile_text_literally(title: str, harmless: 
     assert sorted(d.stem for d in docs) == sorted(harmless)  # worksheets, keys and the combined key
     assert any(d.stem == "s-keys" for d in docs)
     for d in docs:
-        doc = Document(d.html)
+        doc = Document(d.html())
         assert doc.tags == harmless[d.stem].tags, d.stem  # no tag or attribute added by the text
         text = " ".join("".join(doc.text).split())
         assert title in text, d.stem  # shown literally (and a Jinja expression is not evaluated)
@@ -92,6 +94,20 @@ def test_every_html_document_shows_hostile_text_literally(title: str, harmless: 
         for name in [*HOSTILE_NAMES, HOSTILE_OUTPUT]:
             assert name not in math, (d.stem, name)  # a name inside math is escaped
         assert "textbf{x}" not in math.replace(r"\textbackslash{}textbf\{x\}", "")
+
+
+def test_every_pdf_shows_hostile_text_literally(tmp_path: Path) -> None:
+    """Spec text reaches a Typst document only as a string literal: the documents typeset, and the
+    text comes out as written (Typst markup, math and code in it stay text)."""
+    title = " ".join([*HOSTILE_TITLES, '" #set text(red) ] [ // @ref <lbl> `x` = -- *b* _i_ \\'])
+    docs = P.documents(_variants(title, HOSTILE_NAMES, [HOSTILE_OUTPUT], dialect=TYPST), "s")
+    P.write(docs, tmp_path, "pdf")
+    for d in docs:
+        text = subprocess.run(["pdftotext", str(tmp_path / f"{d.stem}.pdf"), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert title in " ".join(text.split()), d.stem
+        if d.kind != "keys":
+            assert ", ".join(HOSTILE_NAMES) in " ".join(text.split()), d.stem
 
 
 def test_markdown_pages_and_diagram_hold_no_raw_hostile_text(tmp_path: Path) -> None:

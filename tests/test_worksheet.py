@@ -1,4 +1,4 @@
-"""Worksheets and answer keys: content, variants, HTML, PDF (headless Chromium), CLI, site pages.
+"""Worksheets and answer keys: content, variants, HTML, PDF (Typst), CLI, site pages.
 
 Every expected number is taken from the worksheet's trace through ``display.show``; the
 PDF tests read the printed text back with ``pdftotext``.
@@ -6,25 +6,29 @@ PDF tests read the printed text back with ``pdftotext``.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec
 
 from handcalc.cli import main
 from handcalc.core import check
-from handcalc.core.display import show
 from handcalc.core.errors import SpecError
 from handcalc.core.spec import parse
 from handcalc.core.variants import variant
+from handcalc.equations.typst import TYPST
 from handcalc.site import worksheet as site_worksheet
 from handcalc.worksheets import model as W
 from handcalc.worksheets import output as P
-from handcalc.worksheets import pdf
+from handcalc.worksheets import typeset
 
 NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?")
 HOSTILE = r"<script>alert(1)</script> & 50% _x_ \href{javascript:alert(1)}{x} ../../etc"
@@ -192,28 +196,56 @@ def test_cli_variants_html(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# PDF (headless Chromium; installed by scripts/setup.sh)
+# PDF (Typst)
 
 
 def pdftext(path: Path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout.replace("\u2212", "-")
+
+
+def pages_of_answers(key_pdf: Path, ws: W.Worksheet) -> list[int]:
+    """The page each line's answer stands on in the key, found in the order of the lines (each
+    answer after the one before it): fails when an answer is missing or out of order."""
+    pages = pdftext(key_pdf).split("\f")
+    out, page, pos = [], 0, 0
+    for ln in ws.lines:
+        while True:
+            m = re.search(rf"(?<![\d.]){re.escape(ln.answer.text)}(?![\d])", pages[page][pos:])
+            if m:
+                pos += m.end()
+                out.append(page + 1)
+                break
+            page, pos = page + 1, 0
+            assert page < len(pages), f"line {ln.number}: answer {ln.answer.text} not found in order"
+    return out
+
+
+def page_count(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> tuple[Path, list[W.Worksheet], W.Worksheet]:
+    """golf's worksheet and two variants, made by the command line with no browser on PATH."""
     out = tmp_path_factory.mktemp("worksheets")
-    assert not pdf.missing(), pdf.missing()
-    single = W.make(example_spec("golf"))
-    sheets = W.make_variants(example_spec("golf"), 2, seed=3)
-    docs = P.documents([single], "golf") + P.documents(sheets, "golf")
-    P.write(docs, out, "pdf", "a4")
+    path = os.path.dirname(sys.executable)  # the environment's own programs only
+    assert shutil.which("chromium", path=path) is None and shutil.which("chromium-browser", path=path) is None
+    for extra in ([], ["--variants", "2", "--seed", "3"]):
+        r = subprocess.run([sys.executable, "-m", "handcalc.cli", "worksheet", str(EXAMPLES / "golf.yaml"),
+                            "-o", str(out), *extra], capture_output=True, text=True, env={**os.environ, "PATH": path})
+        assert r.returncode == 0, r.stderr
+    single = W.make(example_spec("golf"), dialect=TYPST)
+    sheets = W.make_variants(example_spec("golf"), 2, seed=3, dialect=TYPST)
     return out, sheets, single
 
 
-@pytest.mark.browser
 def test_pdfs_hold_formulas_and_only_the_key_holds_answers(printed):
     out, sheets, single = printed
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["golf-worksheet.pdf", "golf-key.pdf", "golf-keys.pdf"]
+        + [f"golf-v{v.variant}-{kind}.pdf" for v in sheets for kind in ("worksheet", "key")])
     for ws, stem in [(single, "golf")] + [(v, f"golf-v{v.variant}") for v in sheets]:
         sheet, key = pdftext(out / f"{stem}-worksheet.pdf"), pdftext(out / f"{stem}-key.pdf")
         for text in (sheet, key):
@@ -223,19 +255,34 @@ def test_pdfs_hold_formulas_and_only_the_key_holds_answers(printed):
             if ws.variant:
                 assert f"Variant {ws.variant}" in text
         assert "Name" in sheet and "Name" not in key
-        sheet_n, key_n = numbers_in(sheet), numbers_in(key)
-        answers = Counter(show(ln.record.value, ws.decimals).text for ln in ws.lines)
-        # the key holds every answer of the engine; the worksheet is the key less the answers
-        assert key_n - sheet_n >= Counter({a: n for a, n in answers.items() if a not in ("0", "1")})
+        # the key holds the engine's answers in the order of the lines ...
+        assert len(pages_of_answers(out / f"{stem}-key.pdf", ws)) == len(ws.lines)
+        # ... the worksheet none of them, except where the same number is given (or is a line's label)
+        sheet_n = numbers_in(sheet)
         gives = given_texts(ws)
         gives |= {g.lstrip("-") for g in gives}  # pdftotext may part a matrix entry's minus sign from it
         structural = {str(k) for k in range(0, len(ws.lines) + 20)}
-        for a in answers:
+        for a in {ln.answer.text for ln in ws.lines}:
             if a not in gives and a not in structural:
                 assert sheet_n[a] == 0, f"answer {a} printed on the worksheet"
+        # exact or rounded is the key's to say: every blank box follows "="
+        assert "≈ \n" not in sheet and not re.search(r"≈\s*$", sheet, re.M)
 
 
-@pytest.mark.browser
+@pytest.mark.parametrize("name, most", [("candy-bar", 2), ("golf", 4)])
+def test_paper_used_well(tmp_path, name, most):
+    """Parts flow on (no page per part): candy-bar fits on 2 A4 pages and its key on 2; every page
+    of a key that holds lines holds at least two of them, and the worksheet breaks where its key does."""
+    ws = W.make(example_spec(name), dialect=TYPST)
+    P.write(P.documents([ws], name), tmp_path, "pdf", "a4")
+    sheet, key = tmp_path / f"{name}-worksheet.pdf", tmp_path / f"{name}-key.pdf"
+    assert page_count(sheet) == page_count(key) <= most
+    per_page = Counter(pages_of_answers(key, ws))
+    assert min(per_page.values()) >= 2, per_page
+    text = pdftext(key)
+    assert f"{ws.title} · answer key" in text and f"page {page_count(key)} of {page_count(key)}" in text
+
+
 def test_pdfs_are_a4_and_render(printed, tmp_path):
     out, sheets, _ = printed
     info = subprocess.run(["pdfinfo", str(out / "golf-worksheet.pdf")], capture_output=True, text=True).stdout
@@ -243,8 +290,7 @@ def test_pdfs_are_a4_and_render(printed, tmp_path):
     keys = pdftext(out / "golf-keys.pdf")
     for ws in sheets:
         assert f"Variant {ws.variant}" in keys
-        assert Counter(NUMBER.findall(keys.replace("\u2212", "-"))) >= Counter(
-            {ln.answer.text: 1 for ln in ws.lines})
+        assert numbers_in(keys) >= Counter({ln.answer.text: 1 for ln in ws.lines})
     for stem in ("golf-worksheet", "golf-key", "golf-keys"):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out / f"{stem}.pdf"),
                         str(tmp_path / stem)], check=True)
@@ -252,12 +298,32 @@ def test_pdfs_are_a4_and_render(printed, tmp_path):
         assert png.stat().st_size > 5000
 
 
-@pytest.mark.browser
-def test_letter_paper(tmp_path):
-    ws = W.make(example_spec("candy-bar"), "forward")
+def test_letter_paper_and_hostile_text(tmp_path):
+    raw = yaml.safe_load((EXAMPLES / "candy-bar.yaml").read_text(encoding="utf-8"))
+    raw = raw | {"title": HOSTILE + ' "quoted" #set text(red) $x$ ] [ // /* @ref <lbl> `code`',
+                 "inputs": ["a#b", 'q"uote'], "outputs": ["$p$"]}
+    ws = W.make(parse(raw), "forward", dialect=TYPST)
     P.write(P.documents([ws], "candy"), tmp_path, "pdf", "letter")
     info = subprocess.run(["pdfinfo", str(tmp_path / "candy-key.pdf")], capture_output=True, text=True).stdout
     assert "612 x 792 pts (letter)" in info
+    text = " ".join(pdftext(tmp_path / "candy-key.pdf").split())
+    assert raw["title"].replace("  ", " ") in text and "a#b, q\"uote" in text
+
+
+def test_pdf_errors(tmp_path, monkeypatch):
+    ws = W.make(example_spec("candy-bar"), "forward", dialect=TYPST)
+    with pytest.raises(typeset.PdfError, match=r"--paper: expected one of a4, letter, got 'a3'"):
+        P.write(P.documents([ws], "candy"), tmp_path, "pdf", "a3")
+    with pytest.raises(typeset.PdfError, match="Typst could not typeset the document"):
+        typeset.pdf("#unknown-function()")
+    monkeypatch.setitem(sys.modules, "typst", None)  # `import typst` raises ImportError
+    with pytest.raises(typeset.PdfError, match=r"pip install 'handcalc\[pdf\]'"):
+        P.write(P.documents([ws], "candy"), tmp_path / "out", "pdf", "a4")
+    assert not (tmp_path / "out").exists() and not list(tmp_path.glob("*.pdf"))
+    r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / "candy-bar.yaml"), "-o", str(tmp_path / "cli")])
+    assert r.exit_code == 1 and "no PDF written" in r.output and "Traceback" not in r.output
+    with pytest.raises(ValueError, match="dialect=TYPST"):
+        typeset.source([W.make(example_spec("candy-bar"), "forward")], False)
 
 
 # ---------------------------------------------------------------------------

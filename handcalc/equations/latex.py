@@ -1,4 +1,9 @@
-"""The house LaTeX printer: every equation of a trace as *formula → numbers → result*.
+"""The house printer: every equation of a trace as *formula → numbers → result*.
+
+This module decides what every line says — its symbols, terms, brackets, relations and rows —
+once for every output; the :class:`handcalc.equations.dialect.Dialect` of the :class:`Style`
+spells it: LaTeX (:class:`LaTeX`, the default: the site and the HTML worksheets) or Typst
+(:class:`handcalc.equations.typst.Typst`: the PDF worksheets).
 
 Each function here takes one trace record and the place it stands (layer, unit,
 sample) and returns an :class:`Equation`: the left-hand symbol, the symbolic
@@ -22,8 +27,9 @@ in ``column`` notation ``z^{[l]} = W^{[l]} a^{[l-1]} + b^{[l]}`` and ``W_{ji}`` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import sympy
 from sympy.printing.latex import LatexPrinter
@@ -34,6 +40,7 @@ from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num
 from ..core.trace import Affine, Applied, Mean, Record, Update
 from ..core.walk import Entry, Place
+from .dialect import Dialect
 
 # ---------------------------------------------------------------------------
 # text inside math
@@ -56,6 +63,90 @@ def text(s: str) -> str:
     return r"\text{" + escape_text(s) + "}"
 
 
+_GREEK = {"α": "alpha", "σ": "sigma", "δ": "delta", "η": "eta", "θ": "theta"}
+#: the function names LaTeX writes upright by itself (``\max``, ``\ln``)
+_OPERATORS = frozenset("arccos arcsin arctan cos cosh exp ln log max min sin sinh tan tanh".split())
+_RELATIONS = {"=": "=", "≈": r"\approx", "←": r"\leftarrow"}
+
+
+class LaTeX(Dialect):
+    """LaTeX as KaTeX typesets it (the site, the HTML worksheets)."""
+
+    name = "latex"
+    cdot, cdots, thin, quad, qquad, partial = r"\cdot", r"\cdots", r"\,", r"\quad", r"\qquad", r"\partial"
+    open_big, close_big, open_bigger, close_bigger = r"\bigl(", r"\bigr)", r"\Bigl(", r"\Bigr)"
+
+    def relation(self, rel: str) -> str:
+        return _RELATIONS[rel]
+
+    def script(self, base: str, sup: str = "", sub: str = "") -> str:
+        return base + (f"^{{{sup}}}" if sup else "") + (f"_{{{sub}}}" if sub else "")
+
+    def power(self, base: str, exp: str) -> str:
+        return f"{base}^{exp}" if len(exp) == 1 else f"{base}^{{{exp}}}"
+
+    def greek(self, name: str) -> str:
+        return "\\" + name
+
+    def hat(self, x: str) -> str:
+        return r"\hat{" + x + "}"
+
+    def frac(self, num: str, den: str) -> str:
+        return rf"\frac{{{num}}}{{{den}}}"
+
+    def tfrac(self, num: str, den: str) -> str:
+        return rf"\tfrac{{{num}}}{{{den}}}"
+
+    def abs(self, x: str) -> str:
+        return rf"\lvert {x} \rvert"
+
+    def operator(self, name: str) -> str:
+        if name in _GREEK:
+            return self.greek(_GREEK[name])
+        return "\\" + name if name in _OPERATORS else r"\operatorname{" + name + "}"
+
+    def factor_gap(self, right: str) -> str:
+        return " " if right.startswith("\\") else r"\,"
+
+    def text(self, s: str) -> str:
+        return text(s)
+
+    def group(self, x: str) -> str:
+        return "{" + x + "}"
+
+    def sum(self, lower: str, upper: str) -> str:
+        return r"\sum_{" + lower + "}" + (f"^{{{upper}}}" if upper else "")
+
+    def aligned(self, rows: Sequence[str], gaps: Sequence[int] = ()) -> str:
+        body = [r.strip() for r in rows]
+        joins = [r" \\[10pt]" if k + 1 in gaps else r" \\" for k in range(len(body) - 1)] + [""]
+        return "\\begin{aligned}\n" + "\n".join(r + j for r, j in zip(body, joins)) + "\n\\end{aligned}"
+
+    def matrix(self, rows: Sequence[Sequence[str]]) -> str:
+        return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{bmatrix}"
+
+    def labelled(self, lhs: str, label: str) -> str:
+        return rf"{lhs}\ {text(label)}"
+
+    def stack(self, rows: Sequence[str]) -> str:
+        return "\\begin{gathered}\n" + " \\\\\n".join(rows) + "\n\\end{gathered}"
+
+    def sympy(self, expr: Any, names: Mapping[Any, str]) -> str:
+        return HousePrinter(dict(names)).doprint(expr)
+
+    def answer_box(self, width_em: float, answer: str = "", marked: bool = False) -> str:
+        """The same width filled or blank, so the key's pages break where the worksheet's do; the
+        answer stands at its left.  ``marked`` wraps it in ``\\htmlClass{ws-answer}`` (KaTeX with
+        ``trust`` for that command) so that printing can hide it and make the worksheet from the key's page."""
+        inner = ""
+        if answer:
+            inner = r"\mathrlap{" + (r"\htmlClass{ws-answer}{" + answer + "}" if marked else answer) + "}"
+        return r"\boxed{\rule[-0.45em]{0pt}{1.6em}\," + inner + r"\hspace{" + f"{width_em:.1f}" + "em}}"
+
+
+LATEX = LaTeX()
+
+
 # ---------------------------------------------------------------------------
 # settings and numbers
 
@@ -68,13 +159,11 @@ class Style:
     hand: bool
     notation: str  # "row" | "column"
     batch: int = 1  # samples per step: above 1, per-sample symbols carry a superscript (s)
+    dialect: Dialect = field(default=LATEX, compare=False)
 
     @classmethod
-    def of(cls, spec, notation: str | None = None, batch: int = 1) -> Style:
-        return cls(spec.display.decimals, spec.display.rounding == "hand", notation or spec.notation, batch)
-
-
-_RELATIONS = {"=": "=", "≈": r"\approx", "←": r"\leftarrow"}
+    def of(cls, spec, notation: str | None = None, batch: int = 1, dialect: Dialect = LATEX) -> Style:
+        return cls(spec.display.decimals, spec.display.rounding == "hand", notation or spec.notation, batch, dialect)
 
 
 def tex_relation(rel: str) -> str:
@@ -82,28 +171,28 @@ def tex_relation(rel: str) -> str:
     return _RELATIONS[rel]
 
 
-def number(x: Num, places: int | Layout, rounded: bool = False) -> str:
+def number(x: Num, places: int | Layout, rounded: bool = False, d: Dialect = LATEX) -> str:
     """A number as written with ``places`` decimals (see :func:`handcalc.core.display.show`), or with
     the decimals a line's :class:`handcalc.core.display.Layout` chose for it."""
     if isinstance(x, Named):
-        return "{" + x.symbol + "}"
+        return d.group(x.symbol)
     if isinstance(places, Layout):
         places = places.places_of(x, max(places.places, default=0))
     if places == FRACTION:  # an exact ratio no number of digits re-checks with (see display.layout)
         f = x.v
-        return ("-" if f < 0 else "") + rf"\tfrac{{{abs(f.numerator)}}}{{{f.denominator}}}"
+        return ("-" if f < 0 else "") + d.tfrac(str(abs(f.numerator)), str(f.denominator))
     return show(x, places, rounded).text
 
 
-def factor(x: Num, places: int | Layout) -> str:
+def factor(x: Num, places: int | Layout, d: Dialect = LATEX) -> str:
     """A factor of a product: negative numbers in parentheses."""
-    t = number(x, places)
+    t = number(x, places, d=d)
     return f"({t})" if t.startswith("-") else t
 
 
-def addend(x: Num, places: int | Layout) -> str:
+def addend(x: Num, places: int | Layout, d: Dialect = LATEX) -> str:
     """A term added to what stands before it: ``+ 1`` or ``- 3``."""
-    t = number(x, places)
+    t = number(x, places, d=d)
     return f"- {t[1:]}" if t.startswith("-") else f"+ {t}"
 
 
@@ -120,39 +209,51 @@ def _idx(*ks: int) -> str:
     return ",".join(map(str, ks)) if any(k > 9 for k in ks) else "".join(map(str, ks))
 
 
-def sym(base: str, layer: int | None = None, *index: int, sample: int | None = None) -> str:
+def sym(base: str, layer: int | None = None, *index: int, sample: int | None = None, d: Dialect = LATEX) -> str:
     """``base^{[layer](s)}_{ij}`` with 0-based indices printed 1-based."""
     sup = "" if layer is None else f"[{layer}]"
     if sample is not None:
         sup += f"({sample + 1})"
-    out = base + (f"^{{{sup}}}" if sup else "")
-    return out + (f"_{{{_idx(*index)}}}" if index else "")
+    return d.script(base, sup, _idx(*index) if index else "")
 
 
 def weight(layer: int, i: int, j: int, style: Style, base: str = "W") -> str:
     """The weight from input ``i`` to unit ``j`` (0-based), in the style's notation."""
-    return sym(base, layer, i, j) if style.notation == "row" else sym(base, layer, j, i)
+    d = style.dialect
+    return sym(base, layer, i, j, d=d) if style.notation == "row" else sym(base, layer, j, i, d=d)
 
 
 def act(layer: int, i: int, style: Style, sample: int | None = None) -> str:
     """``a^{[l]}_i`` (``x_i`` for layer 0)."""
     s = sample if style.batch > 1 else None
-    return sym("x", None, i, sample=s) if layer == 0 else sym("a", layer, i, sample=s)
+    return sym("x", None, i, sample=s, d=style.dialect) if layer == 0 else sym("a", layer, i, sample=s, d=style.dialect)
 
 
 def unit_sym(base: str, layer: int, j: int, style: Style, sample: int | None = None) -> str:
-    return sym(base, layer, j, sample=sample if style.batch > 1 else None)
+    return sym(base, layer, j, sample=sample if style.batch > 1 else None, d=style.dialect)
 
 
-def grad(of: str) -> str:
-    return r"\frac{\partial L}{\partial " + of + "}"
+def _delta(layer: int, j: int, style: Style, sample: int | None = None) -> str:
+    return unit_sym(style.dialect.greek("delta"), layer, j, style, sample)
+
+
+def _loss_sym(style: Style, sample: int | None) -> str:
+    """``L``, or ``L^{(s)}`` for one sample of a batch."""
+    return style.dialect.script("L", f"({sample + 1})") if style.batch > 1 and sample is not None else "L"
+
+
+def partial(num: str, den: str, d: Dialect = LATEX) -> str:
+    """``∂num/∂den``."""
+    return d.frac(f"{d.partial} {num}", f"{d.partial} {den}")
+
+
+def grad(of: str, d: Dialect = LATEX) -> str:
+    return partial("L", of, d)
 
 
 def sample_grad(of: str, style: Style, sample: int | None) -> str:
     """∂L/∂· of one sample's loss (``L^{(s)}``) when the batch has several samples."""
-    if style.batch > 1 and sample is not None:
-        return r"\frac{\partial L^{(" + str(sample + 1) + r")}}{\partial " + of + "}"
-    return grad(of)
+    return partial(_loss_sym(style, sample), of, style.dialect)
 
 
 # ---------------------------------------------------------------------------
@@ -176,6 +277,7 @@ class Equation:
     close: str = ""  # written after them
     assign: str = "="  # between lhs and formula: "=" or "←" (an update)
     subst: str = "="  # between formula and numbers: "≈" when a written operand is rounded
+    dialect: Dialect = field(default=LATEX, compare=False)
 
     def through(self) -> str:
         """The relation from the formula straight to the result (the numbers left out)."""
@@ -188,27 +290,28 @@ class Equation:
     def rows(self, per_line: int = PER_LINE, with_result: bool = True) -> list[str]:
         """The rows of an ``aligned`` block: ``lhs &= …``, continuation rows ``&\\quad …``.
         Without numbers to substitute, a formula that is its own result is written once."""
-        assign, subst, rel = (tex_relation(r) for r in (self.assign, self.subst, self.relation))
+        d = self.dialect
+        assign, subst, rel = (d.relation(r) for r in (self.assign, self.subst, self.relation))
         if not self.numbers and " ".join(self.formula) == self.result:
             return [f"{self.lhs} &{assign} {self.result}"]
         if " ".join(self.numbers) == self.result and not self.open:  # nothing happens in the last step
             return Equation(self.lhs, self.formula, (), self.result, self.through(),
-                            assign=self.assign).rows(per_line, with_result)
+                            assign=self.assign, dialect=d).rows(per_line, with_result)
         if self.compact():
             line = f"{self.lhs} &{assign} {' '.join(self.formula)}"
             if self.numbers:
                 line += f" {subst} {' '.join(self.numbers)}"
             return [line + (f" {rel} {self.result}" if with_result else " =")]
-        out = _wrap(f"{self.lhs} &{assign} ", self.formula, per_line, self.open, self.close)
+        out = _wrap(f"{self.lhs} &{assign} ", self.formula, per_line, self.open, self.close, d)
         if self.numbers:
-            out += _wrap(f" &{subst} ", self.numbers, per_line, self.open, self.close)
+            out += _wrap(f" &{subst} ", self.numbers, per_line, self.open, self.close, d)
         if with_result:
             out.append(f" &{rel} {self.result}")
         return out
 
     def inline(self) -> str:
         """On one line: ``lhs = formula = numbers ≈ result``."""
-        assign, subst, rel = (tex_relation(r) for r in (self.assign, self.subst, self.relation))
+        assign, subst, rel = (self.dialect.relation(r) for r in (self.assign, self.subst, self.relation))
         parts = [self.lhs, f"{assign} " + self.open + " ".join(self.formula) + self.close]
         if self.numbers:
             parts.append(f"{subst} " + self.open + " ".join(self.numbers) + self.close)
@@ -216,7 +319,7 @@ class Equation:
         return " ".join(parts)
 
     def block(self, per_line: int = PER_LINE) -> str:
-        return aligned(self.rows(per_line))
+        return self.dialect.aligned(self.rows(per_line))
 
 
 def block(eqs: Sequence[Equation], per_line: int = PER_LINE) -> str:
@@ -227,10 +330,10 @@ def block(eqs: Sequence[Equation], per_line: int = PER_LINE) -> str:
         if rows:
             gaps.append(len(rows))
         rows += e.rows(per_line)
-    return aligned(rows, gaps)
+    return (eqs[0].dialect if eqs else LATEX).aligned(rows, gaps)
 
 
-def _wrap(head: str, chunks: Sequence[str], per_line: int, open_: str, close: str) -> list[str]:
+def _wrap(head: str, chunks: Sequence[str], per_line: int, open_: str, close: str, d: Dialect) -> list[str]:
     lines = [list(chunks[i:i + per_line]) for i in range(0, len(chunks), per_line)] or [[]]
     rows = []
     for n, group in enumerate(lines):
@@ -239,16 +342,14 @@ def _wrap(head: str, chunks: Sequence[str], per_line: int, open_: str, close: st
             body = open_ + body
         if n == len(lines) - 1:
             body += close
-        rows.append((head if n == 0 else r" &\quad ") + body)
+        rows.append((head if n == 0 else f" &{d.quad} ") + body)
     return rows
 
 
 def aligned(rows: Sequence[str], gaps: Sequence[int] = ()) -> str:
     """An ``aligned`` environment; rows are joined by ``\\\\`` (no empty lines), with a
     little extra space before each row index in ``gaps`` (where a new equation starts)."""
-    body = [r.strip() for r in rows]
-    joins = [r" \\[10pt]" if k + 1 in gaps else r" \\" for k in range(len(body) - 1)] + [""]
-    return "\\begin{aligned}\n" + "\n".join(r + j for r, j in zip(body, joins)) + "\n\\end{aligned}"
+    return LATEX.aligned(rows, gaps)
 
 
 def _result(lay: Layout) -> tuple[str, str, str]:
@@ -256,11 +357,11 @@ def _result(lay: Layout) -> tuple[str, str, str]:
     return lay.result.text, lay.final, lay.subst
 
 
-def _abbreviate(chunks: Sequence[str], keep: int) -> tuple[str, ...]:
+def _abbreviate(chunks: Sequence[str], keep: int, d: Dialect) -> tuple[str, ...]:
     """The first ``keep`` chunks, ``⋯`` and the last one, for long batch sums."""
     if len(chunks) <= keep + 2:
         return tuple(chunks)
-    return tuple(chunks[:keep]) + (r"+ \cdots", chunks[-1])
+    return tuple(chunks[:keep]) + (f"+ {d.cdots}", chunks[-1])
 
 
 def affine(rec: Affine, lhs: str, symbols: Sequence[tuple[str, str]], style: Style,
@@ -268,40 +369,40 @@ def affine(rec: Affine, lhs: str, symbols: Sequence[tuple[str, str]], style: Sty
            keep: int | None = None) -> Equation:
     """``lhs = scale·(Σ x_k w_k + offset)``; ``symbols`` name each ``(x_k, w_k)``;
     ``swap`` writes ``w_k x_k`` (column notation); ``keep`` abbreviates a long sum."""
-    p = places_of(rec, style)
+    p, d = places_of(rec, style), style.dialect
     sym_terms, num_terms = [], []
     for (x, w), (sx, sw) in zip(rec.terms, symbols):
         a, b = (sw, sx) if swap else (sx, sw)
-        na, nb = (factor(w, p), factor(x, p)) if swap else (factor(x, p), factor(w, p))
+        na, nb = (factor(w, p, d), factor(x, p, d)) if swap else (factor(x, p, d), factor(w, p, d))
         sym_terms.append(f"{a} {b}")
-        num_terms.append(rf"{na} \cdot {nb}")
+        num_terms.append(f"{na} {d.cdot} {nb}")
     formula = [t if n == 0 else f"+ {t}" for n, t in enumerate(sym_terms)]
     numbers = [t if n == 0 else f"+ {t}" for n, t in enumerate(num_terms)]
     if keep is not None:
-        formula, numbers = list(_abbreviate(formula, keep)), list(_abbreviate(numbers, keep))
+        formula, numbers = list(_abbreviate(formula, keep, d)), list(_abbreviate(numbers, keep, d))
     if rec.offset is not None and offset is not None:
         formula.append(f"+ {offset}")
-        numbers.append(addend(rec.offset, p))
+        numbers.append(addend(rec.offset, p, d))
     open_, close = "", ""
     if rec.scale is not None and rec.scale != 1 and scale is not None:
-        open_, close = rf"{scale} \bigl(", r"\bigr)"
+        open_, close = f"{scale} {d.open_big}", d.close_big
     value, rel, sub = _result(p)
-    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, open_, close, subst=sub)
+    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, open_, close, subst=sub, dialect=d)
 
 
 def mean(rec: Mean, lhs: str, symbols: Sequence[str], style: Style, keep: int | None = None) -> Equation:
     """``lhs = (1/n) Σ items``."""
-    p = places_of(rec, style)
+    p, d = places_of(rec, style), style.dialect
     n = len(rec.items)
     value, rel, sub = _result(p)
     if n == 1:
-        return Equation(lhs, (symbols[0],), (number(rec.items[0], p),), value, rel, subst=sub)
+        return Equation(lhs, (symbols[0],), (number(rec.items[0], p, d=d),), value, rel, subst=sub, dialect=d)
     formula = [s if k == 0 else f"+ {s}" for k, s in enumerate(symbols)]
-    numbers = [number(x, p) if k == 0 else addend(x, p) for k, x in enumerate(rec.items)]
+    numbers = [number(x, p, d=d) if k == 0 else addend(x, p, d) for k, x in enumerate(rec.items)]
     if keep is not None:
-        formula, numbers = list(_abbreviate(formula, keep)), list(_abbreviate(numbers, keep))
-    frac = rf"\tfrac{{1}}{{{n}}} \bigl("
-    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, frac, r"\bigr)", subst=sub)
+        formula, numbers = list(_abbreviate(formula, keep, d)), list(_abbreviate(numbers, keep, d))
+    frac = f"{d.tfrac('1', str(n))} {d.open_big}"
+    return Equation(lhs, tuple(formula), tuple(numbers), value, rel, frac, d.close_big, subst=sub, dialect=d)
 
 
 # ---------------------------------------------------------------------------
@@ -313,22 +414,15 @@ def forward_z(rec: Affine, layer: int, j: int, style: Style, sample: int | None 
     """``z^{[l]}_j = Σ_i a^{[l-1]}_i W^{[l]}_{ij} + b^{[l]}_j`` (column: ``W_{ji} a_i``)."""
     symbols = [(act(layer - 1, i, style, sample), weight(layer, i, j, style)) for i in range(len(rec.terms))]
     return affine(rec, unit_sym("z", layer, j, style, sample), symbols, style,
-                  offset=sym("b", layer, j), swap=style.notation == "column", keep=keep)
+                  offset=sym("b", layer, j, d=style.dialect), swap=style.notation == "column", keep=keep)
 
 
 # ---------------------------------------------------------------------------
 # forms (handcalc.core.forms): an activation's or a loss's line, with symbols or numbers
 
-_GREEK = {"α": r"\alpha", "σ": r"\sigma", "δ": r"\delta", "η": r"\eta", "θ": r"\theta"}
-#: the function names LaTeX writes upright by itself (``\max``, ``\ln``)
-_OPERATORS = frozenset("arccos arcsin arctan cos cosh exp ln log max min sin sinh tan tanh".split())
-
-
-def function_name(symbol: str) -> str:
-    """A function's symbol as LaTeX: ``\\sigma``, ``\tanh``, ``\\operatorname{ReLU}``."""
-    if symbol in _GREEK:
-        return _GREEK[symbol]
-    return "\\" + symbol if symbol in _OPERATORS else r"\operatorname{" + symbol + "}"
+def function_name(symbol: str, d: Dialect = LATEX) -> str:
+    """A function's symbol, e.g. in LaTeX ``\\sigma``, ``\tanh``, ``\\operatorname{ReLU}``."""
+    return d.operator(symbol)
 
 
 class FormPrinter:
@@ -337,8 +431,8 @@ class FormPrinter:
     is joined by ``\cdot``).  A negative number standing as a factor, a subtrahend or a base
     is put in brackets."""
 
-    def __init__(self, args: Sequence[str], param: str = "", numbers: bool = False) -> None:
-        self.args, self.param, self.numbers = list(args), param, numbers
+    def __init__(self, args: Sequence[str], param: str = "", numbers: bool = False, d: Dialect = LATEX) -> None:
+        self.args, self.param, self.numbers, self.d = list(args), param, numbers, d
 
     def doprint(self, form: forms.Form) -> str:
         return self._print(form)
@@ -360,7 +454,7 @@ class FormPrinter:
         v = form.value
         if v.denominator == 1:
             return str(v.numerator)
-        return ("-" if v < 0 else "") + rf"\tfrac{{{abs(v.numerator)}}}{{{v.denominator}}}"
+        return ("-" if v < 0 else "") + self.d.tfrac(str(abs(v.numerator)), str(v.denominator))
 
     def _print_Add(self, form: forms.Add, factor: bool) -> str:
         body = " + ".join(self._print(t) for t in form.terms)
@@ -380,51 +474,51 @@ class FormPrinter:
             if k:
                 before = form.factors[k - 1]
                 if self.numbers and form.dot:
-                    out += r" \cdot "
-                elif isinstance(before, forms.Const) or t.startswith(("(", r"\bigl(")):
+                    out += f" {self.d.cdot} "
+                elif isinstance(before, forms.Const) or t.startswith(("(", self.d.open_big)):
                     pass
                 else:
-                    out += " " if t.startswith("\\") else r"\,"
+                    out += self.d.factor_gap(t)
             out += t
         return out
 
     def _print_Frac(self, form: forms.Frac, factor: bool) -> str:
-        return rf"\frac{{{self._print(form.num)}}}{{{self._print(form.den)}}}"
+        return self.d.frac(self._print(form.num), self._print(form.den))
 
     def _print_Pow(self, form: forms.Pow, factor: bool) -> str:
         base = self._print(form.base, True)
         if isinstance(form.base, forms.Arg) and not self.numbers and "^" in base:
             base = f"({base})"  # a symbol with a superscript: (a^{[1]}_1)^2
-        return f"{base}^{form.exp}"
+        return self.d.power(base, str(form.exp))
 
     def _print_Exp(self, form: forms.Exp, factor: bool) -> str:
-        return f"e^{{{self._print(form.x)}}}"
+        return self.d.script("e", self._print(form.x))
 
     def _print_Abs(self, form: forms.Abs, factor: bool) -> str:
-        return rf"\lvert {self._print(form.x)} \rvert"
+        return self.d.abs(self._print(form.x))
 
     def _print_Group(self, form: forms.Group, factor: bool) -> str:
         inner = self._print(form.x)
-        return rf"\bigl({inner}\bigr)" if form.big else f"({inner})"
+        return f"{self.d.open_big}{inner}{self.d.close_big}" if form.big else f"({inner})"
 
     def _print_Call(self, form: forms.Call, factor: bool) -> str:
-        name = function_name(form.fn) + ("'" if form.prime else "")
+        name = self.d.operator(form.fn) + ("'" if form.prime else "")
         if form.fn == "ln" and isinstance(form.args[0], (forms.Arg, forms.Param)):
             return f"{name} {self._print(form.args[0])}"
         return f"{name}(" + ", ".join(self._print(a) for a in form.args) + ")"
 
 
 def form_equation(lhs: str, form: forms.Form, symbols: Sequence[str], values: Sequence[Num], lay: Layout,
-                  param: Num | None = None) -> Equation:
+                  param: Num | None = None, d: Dialect = LATEX) -> Equation:
     """``lhs = form(symbols) = form(numbers) = result``; a form that is a bare argument or uses
     none is written once, without a numbers step."""
-    par = "" if param is None else number(param, lay)
-    formula = FormPrinter(symbols, par).doprint(form)
+    par = "" if param is None else number(param, lay, d=d)
+    formula = FormPrinter(symbols, par, d=d).doprint(form)
     used = forms.args_of(form)
     numbers = () if not used or isinstance(form, forms.Arg) else (
-        FormPrinter([number(v, lay) for v in values], par, numbers=True).doprint(form),)
+        FormPrinter([number(v, lay, d=d) for v in values], par, numbers=True, d=d).doprint(form),)
     value, rel, sub = _result(lay)
-    return Equation(lhs, (formula,), numbers, value, rel, subst=sub)
+    return Equation(lhs, (formula,), numbers, value, rel, subst=sub, dialect=d)
 
 
 def forward_a(rec: Applied, layer: int, j: int, style: Style, sample: int | None = None,
@@ -436,28 +530,28 @@ def forward_a(rec: Applied, layer: int, j: int, style: Style, sample: int | None
     else:
         symbols = list(zs or [unit_sym("z", layer, k, style, sample) for k in range(len(rec.args))])
     return form_equation(act(layer, j, style, sample), entry.form(len(rec.args), j), symbols, rec.args,
-                         places_of(rec, style), rec.param)
+                         places_of(rec, style), rec.param, style.dialect)
 
 
 def _yhatsym(j: int, style: Style, sample: int | None) -> str:
-    return sym(r"\hat{y}", None, j, sample=sample if style.batch > 1 else None)
+    return sym(style.dialect.hat("y"), None, j, sample=sample if style.batch > 1 else None, d=style.dialect)
 
 
 def _ysym(j: int, style: Style, sample: int | None) -> str:
-    return sym("y", None, j, sample=sample if style.batch > 1 else None)
+    return sym("y", None, j, sample=sample if style.batch > 1 else None, d=style.dialect)
 
 
 def sample_loss(rec: Applied, style: Style, sample: int | None = None) -> Equation:
     """``L^{(s)} = loss(y, ŷ)`` written out term by term."""
     n = len(rec.args) // 2
-    lhs = f"L^{{({sample + 1})}}" if style.batch > 1 and sample is not None else "L"
     symbols = [_ysym(j, style, sample) for j in range(n)] + [_yhatsym(j, style, sample) for j in range(n)]
-    return form_equation(lhs, LOSSES[rec.fn].form(n), symbols, rec.args, places_of(rec, style))
+    return form_equation(_loss_sym(style, sample), LOSSES[rec.fn].form(n), symbols, rec.args, places_of(rec, style),
+                         d=style.dialect)
 
 
 def batch_loss(rec: Mean, style: Style, keep: int | None = 3) -> Equation:
     """``L = (1/n) Σ_s L^{(s)}``."""
-    symbols = [f"L^{{({s + 1})}}" for s in range(len(rec.items))]
+    symbols = [style.dialect.script("L", f"({s + 1})") for s in range(len(rec.items))]
     return mean(rec, "L", symbols, style, keep=keep)
 
 
@@ -466,7 +560,7 @@ def loss_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None
     lhs = sample_grad(act(layer, j, style, sample), style, sample)
     symbols = [_ysym(j, style, sample), _yhatsym(j, style, sample)]
     return form_equation(lhs, LOSSES[rec.fn].derivative_form(rec.index), symbols, rec.args,
-                         places_of(rec, style))
+                         places_of(rec, style), d=style.dialect)
 
 
 # ---------------------------------------------------------------------------
@@ -482,45 +576,41 @@ def act_grad(rec: Applied, layer: int, j: int, style: Style, sample: int | None 
     z = unit_sym("z", layer, j, style, sample)
     if not entry.elementwise:
         ak = act(layer, k, style, sample)
-        lhs, symbols = rf"\frac{{\partial {ak}}}{{\partial {z}}}", [ak, a]
+        lhs, symbols = partial(ak, z, style.dialect), [ak, a]
     else:
-        lhs, symbols = rf"\frac{{\partial {a}}}{{\partial {z}}}", [z if entry.derivative_of == "z" else a]
-    return form_equation(lhs, entry.derivative_form(rec.index), symbols, rec.args, places_of(rec, style), rec.param)
+        lhs, symbols = partial(a, z, style.dialect), [z if entry.derivative_of == "z" else a]
+    return form_equation(lhs, entry.derivative_form(rec.index), symbols, rec.args, places_of(rec, style), rec.param,
+                         style.dialect)
 
 
 def delta(rec: Affine, layer: int, j: int, style: Style, sample: int | None = None,
           softmax: bool = False) -> Equation:
     """``δ^{[l]}_j = ∂L/∂a^{[l]}_j · f′_j`` (softmax: ``Σ_k ∂L/∂a_k · J_{kj}``)."""
-    z = unit_sym("z", layer, j, style, sample)
-    if softmax:
-        symbols = [(sample_grad(act(layer, k, style, sample), style, sample),
-                    rf"\frac{{\partial {act(layer, k, style, sample)}}}{{\partial {z}}}")
-                   for k in range(len(rec.terms))]
-    else:
-        symbols = [(sample_grad(act(layer, j, style, sample), style, sample),
-                    rf"\frac{{\partial {act(layer, j, style, sample)}}}{{\partial {z}}}")]
-    symbols = [(a, rf"\,{b}") for a, b in symbols]
-    return affine(rec, unit_sym(r"\delta", layer, j, style, sample), symbols, style)
+    z, d = unit_sym("z", layer, j, style, sample), style.dialect
+    units = range(len(rec.terms)) if softmax else (j,)
+    symbols = [(sample_grad(act(layer, k, style, sample), style, sample),
+                d.thin + partial(act(layer, k, style, sample), z, d)) for k in units]
+    return affine(rec, _delta(layer, j, style, sample), symbols, style)
 
 
 def weight_grad(rec: Affine, layer: int, i: int, j: int, style: Style, keep: int | None = None) -> Equation:
     """``∂L/∂W_{ij} = (1/n) Σ_s a^{[l-1](s)}_i δ^{[l](s)}_j``."""
     n = len(rec.terms)
-    symbols = [(act(layer - 1, i, style, s), unit_sym(r"\delta", layer, j, style, s)) for s in range(n)]
-    scale = rf"\tfrac{{1}}{{{n}}}" if n > 1 else None
-    return affine(rec, grad(weight(layer, i, j, style)), symbols, style, scale=scale, keep=keep)
+    symbols = [(act(layer - 1, i, style, s), _delta(layer, j, style, s)) for s in range(n)]
+    scale = style.dialect.tfrac("1", str(n)) if n > 1 else None
+    return affine(rec, grad(weight(layer, i, j, style), style.dialect), symbols, style, scale=scale, keep=keep)
 
 
 def bias_grad(rec: Mean, layer: int, j: int, style: Style, keep: int | None = None) -> Equation:
     """``∂L/∂b_j = (1/n) Σ_s δ^{[l](s)}_j``."""
-    symbols = [unit_sym(r"\delta", layer, j, style, s) for s in range(len(rec.items))]
-    return mean(rec, grad(sym("b", layer, j)), symbols, style, keep=keep)
+    symbols = [_delta(layer, j, style, s) for s in range(len(rec.items))]
+    return mean(rec, grad(sym("b", layer, j, d=style.dialect), style.dialect), symbols, style, keep=keep)
 
 
 def input_grad(rec: Affine, layer: int, i: int, style: Style, sample: int | None = None,
                keep: int | None = None) -> Equation:
     """``∂L/∂a^{[l-1]}_i = Σ_j δ^{[l]}_j W^{[l]}_{ij}`` (passed down from layer ``l``)."""
-    symbols = [(unit_sym(r"\delta", layer, j, style, sample), weight(layer, i, j, style))
+    symbols = [(_delta(layer, j, style, sample), weight(layer, i, j, style))
                for j in range(len(rec.terms))]
     lhs = sample_grad(act(layer - 1, i, style, sample), style, sample)
     return affine(rec, lhs, symbols, style, keep=keep)
@@ -532,11 +622,11 @@ def input_grad(rec: Affine, layer: int, i: int, style: Style, sample: int | None
 
 def update(rec: Update, target: str, style: Style) -> Equation:
     """``θ ← θ − η ∂L/∂θ``; ``target`` is the parameter's symbol."""
-    p = places_of(rec, style)
+    p, d = places_of(rec, style), style.dialect
     value, rel, sub = _result(p)
-    formula = rf"{target} - \eta\,{grad(target)}"
-    numbers = rf"{number(rec.old, p)} - {factor(rec.rate, p)} \cdot {factor(rec.grad, p)}"
-    return Equation(target, (formula,), (numbers,), value, rel, assign="←", subst=sub)
+    formula = f"{target} - {d.greek('eta')}{d.thin}{grad(target, d)}"
+    numbers = f"{number(rec.old, p, d=d)} - {factor(rec.rate, p, d)} {d.cdot} {factor(rec.grad, p, d)}"
+    return Equation(target, (formula,), (numbers,), value, rel, assign="←", subst=sub, dialect=d)
 
 
 def weight_update(rec: Update, layer: int, i: int, j: int, style: Style) -> Equation:
@@ -544,7 +634,7 @@ def weight_update(rec: Update, layer: int, i: int, j: int, style: Style) -> Equa
 
 
 def bias_update(rec: Update, layer: int, j: int, style: Style) -> Equation:
-    return update(rec, sym("b", layer, j), style)
+    return update(rec, sym("b", layer, j, d=style.dialect), style)
 
 
 # ---------------------------------------------------------------------------
@@ -554,32 +644,32 @@ def bias_update(rec: Update, layer: int, j: int, style: Style) -> Equation:
 def symbol(place: Place, style: Style) -> str:
     """The symbol of a place: the left-hand side of the line that works it out."""
     l, j, s = place.layer, place.unit or 0, place.sample
-    kind = place.kind
+    kind, d = place.kind, style.dialect
     if kind == "z":
         return unit_sym("z", l, j, style, s)
     if kind == "a":
         return act(l, j, style, s)
     if kind == "yhat":
-        return sym(r"\hat{y}", None, j, sample=s if style.batch > 1 else None)
+        return _yhatsym(j, style, s)
     if kind == "L1":
-        return f"L^{{({s + 1})}}" if style.batch > 1 and s is not None else "L"
+        return _loss_sym(style, s)
     if kind == "L":
         return "L"
     if kind == "da":
         return sample_grad(act(l, j, style, s), style, s)
     if kind == "f'":
         k = j if place.row is None else place.row
-        return rf"\frac{{\partial {act(l, k, style, s)}}}{{\partial {unit_sym('z', l, j, style, s)}}}"
+        return partial(act(l, k, style, s), unit_sym("z", l, j, style, s), d)
     if kind == "delta":
-        return unit_sym(r"\delta", l, j, style, s)
+        return _delta(l, j, style, s)
     if kind == "dW":
-        return grad(weight(l, place.row, j, style))
+        return grad(weight(l, place.row, j, style), d)
     if kind == "db":
-        return grad(sym("b", l, j))
+        return grad(sym("b", l, j, d=d), d)
     if kind == "W":
         return weight(l, place.row, j, style)
     if kind == "b":
-        return sym("b", l, j)
+        return sym("b", l, j, d=d)
     raise ValueError(f"no symbol for {place}")
 
 
@@ -620,8 +710,8 @@ def equation(entry: Entry, style: Style, keep: int | None = None) -> Equation:
 MAX_COLS = 8  # wider matrices are split into blocks of columns
 
 
-def bmatrix(rows: Sequence[Sequence[str]]) -> str:
-    return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(r) for r in rows) + r" \end{bmatrix}"
+def bmatrix(rows: Sequence[Sequence[str]], d: Dialect = LATEX) -> str:
+    return d.matrix(rows)
 
 
 def oriented(rows: Sequence[Sequence[str]], style: Style) -> list[list[str]]:
@@ -659,18 +749,18 @@ def columns_text(c0: int, c1: int) -> str:
     return f"columns {c0 + 1}–{c1}" if c1 - c0 > 1 else f"column {c1}"
 
 
-def matrix_blocks(lhs: str, rows: Sequence[Sequence[str]], rel: str = "=", stacked: bool = False) -> list[str]:
+def matrix_blocks(lhs: str, rows: Sequence[Sequence[str]], rel: str = "=", stacked: bool = False,
+                  d: Dialect = LATEX) -> list[str]:
     """``lhs = [matrix]`` (``rel``: ``=`` or ``≈``), or one equation per block of columns when it is
     too wide for a line: ``lhs (columns 1–4) = [block]`` (``stacked``: the label above its block)."""
-    rel = tex_relation(rel)
+    rel = d.relation(rel)
     blocks = column_blocks(rows)
     if len(blocks) == 1:
-        return [f"{lhs} {rel} {bmatrix(rows)}"]
+        return [f"{lhs} {rel} {d.matrix(rows)}"]
     out = []
     for c0, c1, b in blocks:
-        head = rf"{lhs}\ \text{{({columns_text(c0, c1)})}} {rel}"
-        out.append(f"\\begin{{gathered}}\n{head} \\\\\n{bmatrix(b)}\n\\end{{gathered}}" if stacked
-                   else f"{head} {bmatrix(b)}")
+        head = f"{d.labelled(lhs, f'({columns_text(c0, c1)})')} {rel}"
+        out.append(d.stack([head, d.matrix(b)]) if stacked else f"{head} {d.matrix(b)}")
     return out
 
 
@@ -714,44 +804,53 @@ class HousePrinter(LatexPrinter):
 
 _z, _a, _y, _h, _alpha = sympy.symbols("z a y yhat alpha")
 _yj, _hj = sympy.symbols("y_j yhat_j")
-_NAMES = {_h: r"\hat{y}", _alpha: r"\alpha", _yj: "y_j", _hj: r"\hat{y}_j"}
+
+
+def _names(d: Dialect) -> dict[sympy.Symbol, str]:
+    """How the rules' sympy symbols are written."""
+    return {_h: d.hat("y"), _alpha: d.greek("alpha"), _yj: d.script("y", sub="j"), _hj: d.script(d.hat("y"), sub="j")}
+
+
 def sympy_latex(expr: sympy.Expr) -> str:
-    return HousePrinter(_NAMES).doprint(expr)
+    return LATEX.sympy(expr, _names(LATEX))
 
 
-def activation_rule(name: str) -> str:
+def activation_rule(name: str, d: Dialect = LATEX) -> str:
     """``f(z) = …, f′(z) = …`` of an activation, e.g. ``σ′(z) = a(1 − a)`` with ``a = σ(z)``;
     the rule comes from the registry (its sympy expressions)."""
     entry = ACTIVATIONS[name]
     if entry.rule is None:  # not element-wise (softmax): its Jacobian, in index notation
-        return (r"a_k = \frac{e^{z_k}}{\sum_m e^{z_m}}, \qquad "
-                r"\frac{\partial a_k}{\partial z_j} = a_k\,\bigl([k = j] - a_j\bigr)")
+        a_k, a_j, z_j = (d.script(*x) for x in (("a", "", "k"), ("a", "", "j"), ("z", "", "j")))
+        e_z = [d.script("e", d.script("z", sub=k)) for k in "km"]
+        value = d.frac(e_z[0], f"{d.sum('m', '')} {e_z[1]}")
+        return (f"{a_k} = {value}, {d.qquad} "
+                f"{partial(a_k, z_j, d)} = {a_k}{d.thin}{d.open_big}[k = j] - {a_j}{d.close_big}")
     value, deriv = entry.rule(sympy, _z, _a, _alpha)
-    f = function_name(entry.symbol)
-    return rf"{f}(z) = {sympy_latex(value)}, \qquad {f}'(z) = {sympy_latex(deriv)}"
+    f, names = d.operator(entry.symbol), _names(d)
+    return f"{f}(z) = {d.sympy(value, names)}, {d.qquad} {f}'(z) = {d.sympy(deriv, names)}"
 
 
-def loss_formula(name: str, outputs: int, y: str, hat: str) -> str:
-    """The right-hand side of ``L`` for one sample; ``y`` and ``hat`` are the LaTeX of one
-    output's target and prediction (with the index ``j`` when there are several outputs)."""
+def loss_formula(name: str, outputs: int, y: str, hat: str, d: Dialect = LATEX) -> str:
+    """The right-hand side of ``L`` for one sample; ``y`` and ``hat`` are one output's target and
+    prediction (with the index ``j`` when there are several outputs)."""
     entry = LOSSES[name]
     ys, hs = sympy.symbols("target prediction")
-    term = HousePrinter({ys: y, hs: hat}).doprint(entry.rule(sympy, ys, hs)[0])
+    term = d.sympy(entry.rule(sympy, ys, hs)[0], {ys: y, hs: hat})
     if outputs == 1:
         return term
-    pre = rf"\frac{{1}}{{{outputs}}}" if entry.mean else ""
-    return rf"{pre}\sum_{{j=1}}^{{{outputs}}} \Bigl({term}\Bigr)"
+    pre = d.frac("1", str(outputs)) if entry.mean else ""
+    return f"{pre}{d.sum('j=1', str(outputs))} {d.open_bigger}{term}{d.close_bigger}"
 
 
-def loss_rule(name: str, outputs: int) -> str:
+def loss_rule(name: str, outputs: int, d: Dialect = LATEX) -> str:
     """``L(y, ŷ)`` of one sample and ``∂L/∂ŷ_j``."""
-    entry = LOSSES[name]
+    entry, names = LOSSES[name], _names(d)
     if outputs == 1:
         deriv = entry.rule(sympy, _y, _h)[1]
-        return (rf"L = {loss_formula(name, 1, 'y', _NAMES[_h])}, \qquad "
-                rf"\frac{{\partial L}}{{\partial \hat{{y}}}} = {sympy_latex(deriv)}")
-    deriv = entry.rule(sympy, _yj, _hj)[1]
-    pre = rf"\frac{{1}}{{{outputs}}}" if entry.mean else ""
-    return (rf"L = {loss_formula(name, outputs, 'y_j', _NAMES[_hj])}, \qquad "
-            rf"\frac{{\partial L}}{{\partial \hat{{y}}_j}} = {pre}{'(' if entry.mean else ''}{sympy_latex(deriv)}"
-            rf"{')' if entry.mean else ''}")
+        return (f"L = {loss_formula(name, 1, 'y', names[_h], d)}, {d.qquad} "
+                f"{grad(names[_h], d)} = {d.sympy(deriv, names)}")
+    deriv = d.sympy(entry.rule(sympy, _yj, _hj)[1], names)
+    if entry.mean:
+        deriv = f"{d.frac('1', str(outputs))}({deriv})"
+    return (f"L = {loss_formula(name, outputs, names[_yj], names[_hj], d)}, {d.qquad} "
+            f"{grad(names[_hj], d)} = {deriv}")

@@ -21,8 +21,7 @@
       try {
         if (!made.has(key)) {
           made.set(key, katex.renderToString(tex, {
-            displayMode: display, throwOnError: true, fleqn: true, output: "html",
-            trust: function (c) { return c.command === "\\htmlClass"; } }));
+            displayMode: display, throwOnError: true, fleqn: true, output: "html" }));
         }
         el.innerHTML = made.get(key);
       } catch (e) {

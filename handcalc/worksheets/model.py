@@ -41,9 +41,10 @@ from ..core.numbers import Num, round_half_away
 from ..core.spec import LayerSpec, Spec, Training, parse
 from ..core.trace import Affine, Applied, Mean, Record, Trace, Update
 from ..core.variants import variant
-from ..core.walk import Entry, Section, entries, trace_sections
+from ..core.walk import Entry, Place, Section, trace_sections
 from ..equations import latex
-from ..equations.latex import Style
+from ..equations.dialect import Dialect
+from ..equations.latex import LATEX, Style
 
 SCOPES = ("forward", "loss", "step")
 SCOPE_TITLES = {"forward": "forward pass", "loss": "forward pass and loss", "step": "one training step"}
@@ -63,13 +64,13 @@ GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
 
 @dataclass(frozen=True)
 class Line:
-    """One equation: the worksheet's row (box empty) and the key's (box filled)."""
+    """One equation: the worksheet's row (box empty) and the key's (box filled), as math of the
+    worksheet's dialect (:attr:`Worksheet.dialect`)."""
 
     number: int
-    lhs: str  # LaTeX symbol of the result
-    blank: str  # LaTeX ``aligned`` block, the result replaced by an empty box
-    filled: str  # the same with the result in the box
-    marked: str  # filled, the result marked so that printing can hide it (see :func:`answer_box`)
+    lhs: str  # the symbol of the result
+    blank: str  # the rows of the equation, the result replaced by an empty box after "="
+    filled: str  # the same with the result in the box, after the relation that holds ("=" or "≈")
     answer: Shown
     record: Record
     operands: tuple[str, ...]  # the given numbers written on the line (as text)
@@ -88,7 +89,7 @@ class Part:
     key: str
     title: str
     intro: str  # plain text
-    rules: tuple[str, ...]  # LaTeX display blocks of the rules used
+    rules: tuple[str, ...]  # display blocks of the rules used
     groups: tuple[Group, ...]
 
     @property
@@ -98,7 +99,7 @@ class Part:
 
 @dataclass(frozen=True)
 class Given:
-    """A named quantity the student is given, as LaTeX display blocks (wide matrices split)."""
+    """A named quantity the student is given, as display blocks (wide matrices split)."""
 
     label: str  # plain text
     blocks: tuple[str, ...]
@@ -117,8 +118,11 @@ class Worksheet:
     givens: tuple[Given, ...]
     parts: tuple[Part, ...]
     trace: Trace
-    box_em: float  # width of every answer box
+    box_em: float  # width of the widest answer box
     worked: int = 1  # the training step worked (training.worked_step)
+    dialect: Dialect = LATEX  # the math of lines, rules and givens
+    symbol_example: str = ""  # the symbol of the first result (z of layer 1, unit 1), for the instructions
+    prediction: str = ""  # the symbol of the prediction
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -241,30 +245,41 @@ def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
     raise TypeError(f"no worksheet line for {type(rec).__name__}")
 
 
+def box_width(answers: Sequence[Shown]) -> float:
+    """The width (em) of the answer boxes of a group of lines: room for the longest answer among
+    them, so a box is sized for answers of its kind without telling one line's answer (its sign,
+    its digits) from the others'."""
+    return max(4.5, 0.6 * max((len(a.text) for a in answers), default=0) + 1.5)
+
+
 class Builder:
     """Numbers the lines in order and writes each one twice: blank and filled."""
 
-    def __init__(self, style: Style, box_em: float) -> None:
-        self.style, self.box_em, self.count = style, box_em, 0
+    def __init__(self, style: Style) -> None:
+        self.style, self.count = style, 0
 
-    def line(self, entry: Entry) -> Line:
+    def lines(self, entries: Sequence[Entry]) -> tuple[Line, ...]:
+        """The lines of a group of entries, their answer boxes of one width (:func:`box_width`)."""
+        answers = [show(e.record.value, self.style.decimals, e.record.rounded) for e in entries]
+        width = box_width(answers)
+        return tuple(self.line(e, a, width) for e, a in zip(entries, answers))
+
+    def line(self, entry: Entry, answer: Shown, box_em: float) -> Line:
         """The line of one entry of the walk: the operands the student worked out earlier are
-        written as the symbols of their lines, the given ones as numbers."""
-        rec = entry.record
+        written as the symbols of their lines, the given ones as numbers.  The blank box always
+        follows "=": whether the result is exact or rounded is the key's to say."""
+        rec, d = entry.record, self.style.dialect
         derived = [None if p is None else latex.symbol(p, self.style) for p in entry.operands]
         masked = _mask(rec, derived)
         eq = latex.equation(replace(entry, record=masked), self.style)
-        if all(d is not None for d in derived):  # nothing given to substitute: formula, then the box
+        if all(x is not None for x in derived):  # nothing given to substitute: formula, then the box
             eq = replace(eq, numbers=(), relation=eq.through())
-        answer = show(rec.value, self.style.decimals, rec.rounded)
-        blank = replace(eq, result=answer_box(self.box_em))
-        filled = replace(eq, result=answer_box(self.box_em, answer.text))
-        marked = replace(eq, result=answer_box(self.box_em, answer.text, marked=True))
+        blank = replace(eq, result=d.answer_box(box_em), relation="=")
+        filled = replace(eq, result=d.answer_box(box_em, answer.text))
         places = latex.places_of(masked, self.style)  # the digits the line itself was written with
-        given = tuple(latex.number(x, places) for x, d in zip(operands(masked), derived) if d is None)
+        given = tuple(latex.number(x, places, d=d) for x, o in zip(operands(masked), derived) if o is None)
         self.count += 1
-        rows = [latex.aligned(e.rows()) for e in (blank, filled, marked)]
-        return Line(self.count, eq.lhs, *rows, answer, rec, given)
+        return Line(self.count, eq.lhs, d.aligned(blank.rows()), d.aligned(filled.rows()), answer, rec, given)
 
 
 def _layer_title(spec: Spec, l: int, head: str = "") -> str:
@@ -279,7 +294,7 @@ def _groups(b: Builder, sections: Sequence[Section], spec: Spec, part: str) -> t
     samples = len({sec.sample for sec in sections if sec.part == "forward"})
     for sec in (x for x in sections if x.part == part):
         # a batch of one: its mean L = L^{(1)} says nothing new
-        lines = tuple(b.line(e) for e in sec.entries if not (e.place.kind == "L" and len(e.operands) == 1))
+        lines = b.lines([e for e in sec.entries if not (e.place.kind == "L" and len(e.operands) == 1)])
         if part == "forward":
             head = f"Sample {sec.sample + 1}, layer {sec.layer}" if samples > 1 else ""
             title = _layer_title(spec, sec.layer, head)
@@ -295,8 +310,8 @@ def _groups(b: Builder, sections: Sequence[Section], spec: Spec, part: str) -> t
 # givens
 
 
-def _blocks(lhs: str, rows: Sequence[Sequence[str]]) -> tuple[str, ...]:
-    return tuple(latex.matrix_blocks(lhs, rows))
+def _blocks(lhs: str, rows: Sequence[Sequence[str]], st: Style) -> tuple[str, ...]:
+    return tuple(latex.matrix_blocks(lhs, rows, d=st.dialect))
 
 
 def _nums(xs: Sequence[Num]) -> list[str]:
@@ -305,30 +320,29 @@ def _nums(xs: Sequence[Num]) -> list[str]:
 
 
 def _givens(spec: Spec, trace: Trace, st: Style, scope: str, step: int) -> tuple[Given, ...]:
-    out = []
+    out, d = [], st.dialect
     for s, sample in enumerate(spec.train):
         tag = f" (sample {s + 1})" if len(spec.train) > 1 else ""
-        xname = "x" if len(spec.train) == 1 else f"x^{{({s + 1})}}"
+        sup = "" if len(spec.train) == 1 else f"({s + 1})"
         names = ", ".join(spec.inputs)
         x = latex.vector(_nums([Num(v) for v in sample.x]), st)
-        out.append(Given(f"Input{tag}: {names}", _blocks(xname, x)))
+        out.append(Given(f"Input{tag}: {names}", _blocks(d.script("x", sup), x, st)))
         if scope != "forward" and sample.y is not None:
-            yname = "y" if len(spec.train) == 1 else f"y^{{({s + 1})}}"
             out.append(Given(f"Target{tag}: {', '.join(spec.outputs)}",
-                             _blocks(yname, latex.vector(_nums([Num(v) for v in sample.y]), st))))
+                             _blocks(d.script("y", sup), latex.vector(_nums([Num(v) for v in sample.y]), st), st)))
     for l, p in enumerate(trace.initial, start=1):
         cols = len(p.W[0])
         flat = _nums([w for row in p.W for w in row])
         rows = latex.oriented([flat[i * cols:(i + 1) * cols] for i in range(len(p.W))], st)
-        blocks = _blocks(f"W^{{[{l}]}}", rows)
+        blocks = _blocks(d.script("W", f"[{l}]"), rows, st)
         if p.b is not None:
-            blocks += _blocks(f"b^{{[{l}]}}", latex.vector(_nums(p.b), st))
+            blocks += _blocks(d.script("b", f"[{l}]"), latex.vector(_nums(p.b), st), st)
         act = ACTIVATIONS[spec.layers[l - 1].activation].title
         units = spec.layers[l - 1].units
         when = f", as training step {step} starts" if step > 1 else ""
         out.append(Given(f"Layer {l} ({units} unit{'s' if units > 1 else ''}, {act}){when}", blocks))
     if scope == "step":
-        out.append(Given("Learning rate", (rf"\eta = {_nums([Num(spec.learning_rate)])[0]}",)))
+        out.append(Given("Learning rate", (f"{d.greek('eta')} = {_nums([Num(spec.learning_rate)])[0]}",)))
     return tuple(out)
 
 
@@ -336,61 +350,54 @@ def _givens(spec: Spec, trace: Trace, st: Style, scope: str, step: int) -> tuple
 # the worksheet
 
 
-def answer_box(width_em: float, answer: str = "", marked: bool = False) -> str:
-    """An answer box ``width_em`` wide (the same width filled or blank, so the key's pages
-    break where the worksheet's do); the answer stands at its left.  ``marked`` wraps it in
-    ``\\htmlClass{ws-answer}`` (KaTeX with ``trust`` for that command) so that printing can
-    hide it and make the worksheet from the key's page."""
-    inner = ""
-    if answer:
-        inner = r"\mathrlap{" + (r"\htmlClass{ws-answer}{" + answer + "}" if marked else answer) + "}"
-    return r"\boxed{\rule[-0.45em]{0pt}{1.6em}\," + inner + r"\hspace{" + f"{width_em:.1f}" + "em}}"
-
-
 def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: int | None = None,
-          notation: str | None = None, worked: int = 1) -> Worksheet:
-    """The worksheet of a prepared spec (see :func:`prepare`); ``worked`` is the training step it works."""
+          notation: str | None = None, worked: int = 1, dialect: Dialect = LATEX) -> Worksheet:
+    """The worksheet of a prepared spec (see :func:`prepare`); ``worked`` is the training step it works;
+    its math is written in ``dialect``."""
     trace = engine.run(spec)
     batch = len(spec.train) if trace.steps else 1
-    st = Style.of(spec, notation, batch)
+    st = Style.of(spec, notation, batch, dialect)
+    d = dialect
     sections = trace_sections(trace)
-    longest = max(len(show(e.record.value, st.decimals).text) for e in entries(sections))
-    width = max(4.5, 0.6 * longest + 1.5)
-    b = Builder(st, width)
+    b = Builder(st)
+    activations = tuple(dict.fromkeys(latex.activation_rule(lay.activation, d) for lay in spec.layers))
     parts = [Part("forward", "Forward pass",
                   "Work through the network from the input to the output, layer by layer.",
-                  (_forward_rule(st),) + tuple(dict.fromkeys(latex.activation_rule(lay.activation)
-                                                             for lay in spec.layers)),
-                  _groups(b, sections, spec, "forward"))]
+                  (_forward_rule(st),) + activations, _groups(b, sections, spec, "forward"))]
     if scope in ("loss", "step"):
         parts.append(Part("loss", "Loss", f"Compare the prediction ŷ (your a[{len(spec.layers)}]) with the target y.",
-                          (latex.loss_rule(spec.loss, len(spec.outputs)),), _groups(b, sections, spec, "loss")))
+                          (latex.loss_rule(spec.loss, len(spec.outputs), d),), _groups(b, sections, spec, "loss")))
     if scope == "step":
         parts.append(Part("backward", "Backward pass",
                           "From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
-                          "gradients of its weights and biases.",
-                          tuple(dict.fromkeys(latex.activation_rule(lay.activation) for lay in spec.layers)),
-                          _groups(b, sections, spec, "backward")))
+                          "gradients of its weights and biases.", activations, _groups(b, sections, spec, "backward")))
+        theta = d.greek("theta")
         parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
-                          (r"\theta_{\text{new}} = \theta - \eta\,\frac{\partial L}{\partial \theta}",),
-                          _groups(b, sections, spec, "update")))
+                          (f"{d.script(theta, sub=d.text('new'))} = {theta} - {d.greek('eta')}{d.thin}"
+                           f"{latex.grad(theta, d)}",), _groups(b, sections, spec, "update")))
+    width = max(box_width([ln.answer]) for p in parts for ln in p.lines)
     return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
                      "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope, worked),
-                     tuple(parts), trace, width, worked)
+                     tuple(parts), trace, width, worked, d, latex.symbol(Place("z", 1, 0), replace(st, batch=1)),
+                     d.hat("y"))
 
 
 def _forward_rule(st: Style) -> str:
     """``z_j = Σ_i a_i W_ij + b_j`` (row) or ``Σ_i W_ji a_i + b_j`` (column), then the activation."""
-    term = r"a^{[l-1]}_i W^{[l]}_{ij}" if st.notation == "row" else r"W^{[l]}_{ji} a^{[l-1]}_i"
-    return rf"z^{{[l]}}_j = \sum_i {term} + b^{{[l]}}_j, \qquad a^{{[l]}}_j = f(z^{{[l]}}_j), \qquad a^{{[0]}} = x"
+    d = st.dialect
+    a_prev, w = d.script("a", "[l-1]", "i"), d.script("W", "[l]", "ij" if st.notation == "row" else "ji")
+    z_j, a_j = d.script("z", "[l]", "j"), d.script("a", "[l]", "j")
+    term = f"{a_prev} {w}" if st.notation == "row" else f"{w} {a_prev}"
+    return (f"{z_j} = {d.sum('i', '')} {term} + {d.script('b', '[l]', 'j')}, {d.qquad} {a_j} = f({z_j}), "
+            f"{d.qquad} {d.script('a', '[0]')} = x")
 
 
 def make(spec: Spec, scope: str | None = None, rounding: str | None = None, decimals: int | None = None,
-         where: str = "spec", notation: str | None = None) -> Worksheet:
+         where: str = "spec", notation: str | None = None, dialect: Dialect = LATEX) -> Worksheet:
     """Prepare and build the worksheet of a spec as it is."""
     scope = scope or default_scope(spec)
     return build(prepare(spec, scope, rounding, decimals, where), scope, notation=notation,
-                 worked=spec.training.worked_step)
+                 worked=spec.training.worked_step, dialect=dialect)
 
 
 # ---------------------------------------------------------------------------
@@ -415,7 +422,7 @@ def _lively(ws: Worksheet) -> bool:
 def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *, integers: bool | None = None,
                   weight_decimals: int | None = None, inputs: bool = False, rounding: str | None = None,
                   decimals: int | None = None, where: str = "spec",
-                  progress: Callable[[int], None] | None = None) -> list[Worksheet]:
+                  progress: Callable[[int], None] | None = None, dialect: Dialect = LATEX) -> list[Worksheet]:
     """``count`` worksheets with fresh weights, each different, each key re-checked.
 
     Variant ``k`` tries the seeds :func:`variant_seed` ``(seed, k, 0), (seed, k, 1), …`` and keeps
@@ -438,7 +445,8 @@ def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *
             raw = variant(spec, ws_seed, integers=integers, decimals=weight_decimals, inputs=inputs)
             try:
                 prepared = prepare(parse(raw), scope, rounding, decimals, where)
-                ws = build(prepared, scope, f"{seed}-{k:0{width}d}", ws_seed, worked=spec.training.worked_step)
+                ws = build(prepared, scope, f"{seed}-{k:0{width}d}", ws_seed, worked=spec.training.worked_step,
+                           dialect=dialect)
             except SpecError:
                 continue
             key = _fingerprint(ws)

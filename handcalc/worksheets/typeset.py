@@ -1,0 +1,79 @@
+"""Worksheet PDFs typeset by Typst: the ``typst`` package compiles each document in-process, with
+the fonts it embeds (no browser, no system fonts, the same PDF on Linux, macOS and Windows).
+
+:func:`source` writes a worksheet or its key as a Typst document from the worksheet's lines
+(their math written by :mod:`handcalc.equations.typst` — the worksheets are built in that
+dialect, see :func:`handcalc.worksheets.model.build`), :func:`keys_source` the teacher's key of
+all variants, and :func:`pdf` compiles a document.  The templates (``worksheet.typ.j2``,
+``worksheet-keys.typ.j2``) only place what they are given; text from a spec reaches them as
+Typst string literals (:func:`handcalc.equations.typst.string`), never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .. import resources
+from ..equations.typst import TYPST, string
+from .model import SCOPE_HEADINGS, Worksheet
+
+PAPERS = {"a4": "a4", "letter": "us-letter"}
+LINE_GAP = "1.0em"  # room under each line to work it out (the same on the key, so pages break alike)
+
+
+class PdfError(Exception):
+    """A PDF cannot be made: Typst is not installed, or a document did not typeset."""
+
+
+def missing() -> list[str]:
+    """What must be installed before PDFs can be made (empty: nothing)."""
+    try:
+        import typst  # noqa: F401
+    except ImportError:
+        return ["the Typst compiler is not installed: run `pip install 'handcalc[pdf]'` "
+                "(or `bash scripts/setup.sh` in a checkout)"]
+    return []
+
+
+def paper_name(paper: str) -> str:
+    if paper not in PAPERS:
+        raise PdfError(f"--paper: expected one of {', '.join(PAPERS)}, got {paper!r}")
+    return PAPERS[paper]
+
+
+def _typst_sheets(sheets: Sequence[Worksheet]) -> None:
+    if any(ws.dialect is not TYPST for ws in sheets):
+        raise ValueError("PDF worksheets are built with dialect=TYPST (see handcalc.worksheets.model.build)")
+
+
+def source(sheets: Sequence[Worksheet], key: bool, paper: str = "a4", footer: str = "") -> str:
+    """Worksheets (``key`` false) or their answer keys as one Typst document, each sheet on new pages."""
+    _typst_sheets(sheets)
+    kind = "answer key" if key else "worksheet"
+    title = f"{sheets[0].title} — {kind}" + (f" {sheets[0].variant}" if len(sheets) == 1 and sheets[0].variant else "")
+    return resources.templates().get_template("worksheet.typ.j2").render(
+        sheets=sheets, key=key, doc_title=title, footer=footer or title, paper=paper_name(paper), scopes=SCOPE_HEADINGS,
+        gap=LINE_GAP, s=string)
+
+
+def keys_source(sheets: Sequence[Worksheet], paper: str = "a4", footer: str = "") -> str:
+    """The teacher's key: every variant's answers by line number, one variant per page."""
+    _typst_sheets(sheets)
+    title = f"{sheets[0].title} — answer keys"
+    return resources.templates().get_template("worksheet-keys.typ.j2").render(
+        sheets=sheets, doc_title=title, footer=footer or title, paper=paper_name(paper), scopes=SCOPE_HEADINGS,
+        s=string)
+
+
+def pdf(src: str) -> bytes:
+    """The PDF of a Typst document (the fonts the compiler embeds only: the same file on any machine)."""
+    problems = missing()
+    if problems:
+        raise PdfError("; ".join(problems))
+    import typst
+
+    try:
+        return typst.compile(src.encode("utf-8"), format="pdf", ignore_system_fonts=True)
+    except typst.TypstError as exc:  # a bug of ours, not of the spec: say where
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise PdfError(f"Typst could not typeset the document: {first}") from None
