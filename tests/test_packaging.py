@@ -239,7 +239,7 @@ def test_the_wheel_works_outside_the_repository(tmp_path: Path) -> None:
     py = env_dir / "bin" / "python"
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["NO_MKDOCS_2_WARNING"] = "1"
-    install = subprocess.run([str(py), "-m", "pip", "install", "-q", f"{wheel}[site]"], capture_output=True,
+    install = subprocess.run([str(py), "-m", "pip", "install", "-q", f"{wheel}[site,pdf]"], capture_output=True,
                              text=True, cwd=tmp_path, env=env, timeout=600)
     assert install.returncode == 0, install.stderr[-3000:]
     work = tmp_path / "elsewhere"
@@ -263,6 +263,14 @@ def test_the_wheel_works_outside_the_repository(tmp_path: Path) -> None:
     assert built_rtd.returncode == 0, built_rtd.stderr
 
     assert min(typeset_count([course / "site", rtd / "site"])) > 5
+
+    # worksheet PDFs with nothing but the environment's own programs on PATH (no browser)
+    pdfs = subprocess.run([str(env_dir / "bin" / "handcalc"), "worksheet", f"course/examples/{SMALL}.yaml",
+                           "-o", "pdfs"], capture_output=True, text=True, cwd=work,
+                          env={**env, "PATH": str(env_dir / "bin")}, timeout=300)
+    assert pdfs.returncode == 0, pdfs.stderr
+    for name in (f"{SMALL}-worksheet.pdf", f"{SMALL}-key.pdf"):
+        assert (work / "pdfs" / name).read_bytes().startswith(b"%PDF"), name
 
 
 def test_sitegen_refuses_assets_folder_it_did_not_write(tmp_path: Path) -> None:
