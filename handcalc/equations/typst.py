@@ -152,8 +152,13 @@ class SympyPrinter(Printer):
         return f"({t})" if e.is_Add or (e.is_Mul and self._negated(e) is not None) else t
 
     def _product(self, factors: Sequence[sympy.Expr]) -> str:
+        """Factors side by side; those with exponent −1, and a fraction's denominator, under a bar
+        (½ (y − ŷ)² is written as (y − ŷ)²/2, as sympy's LaTeX printer writes it)."""
         num = [f for f in factors if not (f.is_Pow and f.exp == -1)]
         den = [f.base for f in factors if f.is_Pow and f.exp == -1]
+        if num and num[0].is_Rational and num[0].q != 1:
+            c, num = num[0], num[1:]
+            num, den = ([sympy.Integer(c.p)] if c.p != 1 else []) + num, [sympy.Integer(c.q)] + den
         if not den:
             return " ".join(self._factor(f) for f in num)
         return f"frac({self._juxtaposed(num) or '1'}, {self._juxtaposed(den)})"

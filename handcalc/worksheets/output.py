@@ -118,12 +118,12 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
     with atomic.staged(out) as tmp:  # everything is made here first, then moved into ``out``
         if fmt == "html":
             copy_katex(tmp / KATEX_DIR)
-        for d in docs:
-            if fmt == "html":
+            for d in docs:
                 (tmp / f"{d.stem}.html").write_text(d.html(), encoding="utf-8")
-            else:
-                (tmp / f"{d.stem}.pdf").write_bytes(typeset.pdf(d.typst(paper)))
-            if progress:
-                progress(1)
+                if progress:
+                    progress(1)
+        else:
+            for d, data in zip(docs, typeset.pdfs([d.typst(paper) for d in docs], progress)):
+                (tmp / f"{d.stem}.pdf").write_bytes(data)
         atomic.move_into(tmp, out)
     return targets
