@@ -729,3 +729,56 @@ def test_the_house_printer_writes_logarithms_and_tanh() -> None:
                                               sympy.Symbol("yhat") * z)]
     assert printed == [r"\ln z", r"\ln(1 - z)", r"(\ln z)^{2}", r"(\ln(1 - z))^{3}", r"\tanh(z)", r"\tanh(z)^{2}",
                        r"\hat{y} z"]
+
+
+def test_the_house_printer_writes_matrices_as_bmatrix() -> None:
+    assert latex.sympy_latex(sympy.Matrix([[1, 2], [3, 4]])) == r"\begin{bmatrix}1 & 2\\3 & 4\end{bmatrix}"
+
+
+# ---------------------------------------------------------------------------
+# forms the registry does not use yet, written by the rules FormPrinter states
+
+
+def test_form_brackets_and_spacing() -> None:
+    from handcalc.core import forms
+
+    a, b, c = forms.Arg(0), forms.Arg(1), forms.Arg(2)
+    printer = latex.FormPrinter(["a", "b", "-c"], "-0.5")
+    assert printer.doprint(forms.Mul((a, forms.Add((b, c))))) == "a(b + -c)"  # a sum as a factor: bracketed
+    assert printer.doprint(forms.Mul((a, forms.Group(forms.Add((b, a)), big=True)))) == r"a\bigl(b + a\bigr)"
+    assert printer.doprint(forms.Mul((forms.Param(), a))) == r"(-0.5)\,a"  # a negative parameter as a factor
+    assert printer.doprint(forms.Mul((a, c))) == "a(-c)"
+    assert printer.doprint(forms.Add((forms.Param(), a))) == "-0.5 + a"
+    numbers = latex.FormPrinter(["2", "-3"], "-0.5", numbers=True)
+    assert numbers.doprint(forms.Mul((forms.Param(), a, b))) == r"(-0.5) \cdot 2 \cdot (-3)"
+    assert numbers.doprint(forms.Sub(a, forms.Add((a, b)))) == "2 - (2 + -3)"
+    assert pytest.approx(float(printed_value(numbers.doprint(forms.Mul((forms.Param(), a, b)))))) == 3.0
+
+
+def test_a_negative_activation_parameter_is_bracketed() -> None:
+    rec = Applied(Role.VALUE, "leaky_relu", (N("-0.5"),), N("0.25"), 0, N("-0.5"))
+    e = latex.forward_a(rec, 1, 0, ROW)
+    assert e.formula == (r"\max((-0.5)\,z^{[1]}_{1}, z^{[1]}_{1})",)
+    assert e.numbers == (r"\max((-0.5) \cdot (-0.5), -0.5)",)
+
+
+def test_rows_left_out_are_judged_on_the_whole_text() -> None:
+    # a formula of several chunks that reads as its result, with nothing to substitute
+    assert Equation("a", ("x", "+ y"), (), "x + y", "=").rows() == ["a &= x + y"]
+    # numbers of several chunks that read as the result: the last step is left out
+    assert Equation("s", ("a", "+ b"), ("1", "+ 2"), "1 + 2", "=").rows() == ["s &= a + b = 1 + 2"]
+    # a long formula whose numbers are the result wraps with the width asked for
+    long = Equation("s", ("t1", "+ t2", "+ t3", "+ t4", "+ t5"), ("0.5",), "0.5", "=")
+    assert long.rows(per_line=2) == ["s &= t1 + t2", r" &\quad + t3 + t4", r" &\quad + t5", " &= 0.5"]
+
+
+def test_a_mean_with_a_rounded_operand_is_substituted_with_approx() -> None:
+    rec = mean_record(["1/3", "2/3", "1/6"])
+    e = latex.batch_loss(rec, Style(4, False, "row", 3))
+    assert substituted(e) != rec.value.v  # digits stand for thirds and sixths: the substitution rounds
+    assert e.subst == "≈" and r"\approx \tfrac{1}{3} \bigl(" in e.block()
+    assert rechecks(e)
+
+
+def test_no_columns_in_blocks_of_one() -> None:
+    assert latex.column_blocks([[]], 1) == [(0, 0, [[]])]
