@@ -518,8 +518,8 @@ def test_each_loss_line(name: str) -> None:
     assert e.lhs == "L^{(2)}" and (e.formula, e.numbers) == ((SAMPLE_LOSS[name][0],), (SAMPLE_LOSS[name][1],))
     if r"\ln" not in e.numbers[0]:
         assert substituted(e) == rec.value.v
-    assert latex.sample_loss(rec, ROW).lhs == "L" and latex.sample_loss(rec, ROW2).lhs == "L"
-    one_sample = latex.sample_loss(rec, ROW).formula[0]
+    assert latex.sample_loss(rec, ROW, sample=1).lhs == "L" and latex.sample_loss(rec, ROW2).lhs == "L"
+    one_sample = latex.sample_loss(rec, ROW, sample=1).formula[0]  # a batch of one: no sample superscripts
     assert one_sample == SAMPLE_LOSS[name][0].replace("^{(2)}", "")
     g_args = (N(1), N("0.25"))
     g = Applied(Role.LOSS_DERIVATIVE, name, g_args, evaluate(Role.LOSS_DERIVATIVE, name, list(g_args), 2), 2)
@@ -529,7 +529,8 @@ def test_each_loss_line(name: str) -> None:
     assert d.formula == (formula,) and d.numbers == ((numbers,) if numbers else ())
     if numbers and "operatorname" not in numbers:
         assert substituted(d) == g.value.v
-    assert latex.loss_grad(g, 2, 0, ROW).lhs == r"\frac{\partial L}{\partial a^{[2]}_{1}}"
+    one = latex.loss_grad(g, 2, 0, ROW, sample=1)
+    assert one.lhs == r"\frac{\partial L}{\partial a^{[2]}_{1}}" and one.formula == (formula.replace("^{(2)}", ""),)
 
 
 def test_a_rounded_activation_parameter_and_a_negative_fraction() -> None:
@@ -782,3 +783,34 @@ def test_a_mean_with_a_rounded_operand_is_substituted_with_approx() -> None:
 
 def test_no_columns_in_blocks_of_one() -> None:
     assert latex.column_blocks([[]], 1) == [(0, 0, [[]])]
+
+
+def test_keep_abbreviates_the_sums_over_a_batch_of_an_engine_step() -> None:
+    doc = {"title": "t", "inputs": ["x"], "outputs": ["y"], "loss": "half_sse", "learning_rate": 0.5,
+           "layers": [{"units": 1, "activation": "linear", "weights": [[0.5]], "bias": [0.25]}],
+           "data": {"train": [{"x": [k], "y": [1]} for k in range(6)]},
+           "training": {"batch_size": 6, "epochs": 1}, "display": {"decimals": 4}}
+    trace = engine.run(parse(doc))
+    style = Style.of(trace.spec, batch=6)
+    sums = [e for sec in trace_sections(trace) if sec.part != "after" for e in sec.entries
+            if e.place.kind in ("L", "dW", "db")]
+    assert sorted(e.place.kind for e in sums) == ["L", "dW", "db"]
+    for entry in sums:
+        whole, short = latex.equation(entry, style, keep=None), latex.equation(entry, style, keep=2)
+        assert len(whole.formula) == 6 and r"\cdots" not in " ".join(whole.formula + whole.numbers)
+        assert len(short.formula) == 4 and short.formula[2] == short.numbers[2] == r"+ \cdots"
+        assert short.formula[-1] == whole.formula[-1] and short.numbers[:2] == whole.numbers[:2]
+        assert rechecks(whole)
+    # the loss line's default keeps three samples (3 + ⋯ + the last); an entry without keep is written whole
+    loss = next(e for e in sums if e.place.kind == "L")
+    assert len(latex.batch_loss(loss.record, style).formula) == 5
+    assert len(latex.equation(loss, style).formula) == 6
+
+
+def test_keep_abbreviates_a_long_dot_product() -> None:
+    rec = affine_record([("1", "0.5")] * 7, offset="1")
+    e = latex.forward_z(rec, 1, 0, ROW, keep=2)
+    assert e.formula == ("x_{1} W^{[1]}_{11}", "+ x_{2} W^{[1]}_{21}", r"+ \cdots", "+ x_{7} W^{[1]}_{71}",
+                         "+ b^{[1]}_{1}")
+    assert len(latex.forward_z(rec, 1, 0, ROW).formula) == 8
+    assert latex.number(N(0), FRACTION) == r"\tfrac{0}{1}"  # no sign before a zero
