@@ -67,13 +67,14 @@ SET_SCHEME = "s => document.body.setAttribute('data-md-color-scheme', s)"
 #    (.md-content, the space between the sidebars) unless it lies inside a box that scrolls:
 #    display math, Material's math and table wrappers, diagrams, code; such a box must itself fit,
 #    scroll rather than spill, and (display math, diagrams) show the shadow that says there is more;
+#  - a worksheet's answer boxes all on screen (a long line takes its narrow layout on a phone);
 #  - inline math laid out on one line; a fraction's parts (inline or in a display, not in an
 #    exponent) at least 0.85 of the size of the text around the formula;
 #  - SVG text (diagrams, the loss chart): contrast at least 4.5:1 (WCAG AA) against the page
 #    background, and at least 11 px tall as shown.
 # "seen" counts what was looked at, so that the sweep cannot pass by finding nothing.
 READ_PAGE = r"""(full) => {
-  const problems = [], seen = {svg: 0, inline: 0, fractions: 0, scrolled: 0};
+  const problems = [], seen = {svg: 0, inline: 0, fractions: 0, scrolled: 0, boxes: 0};
   const say = (what, el) => problems.push(what + ": " + (el ? el.textContent.trim().slice(0, 60) : ""));
   const article = document.querySelector("article") || document.body;
   if (full) {
@@ -110,6 +111,13 @@ READ_PAGE = r"""(full) => {
     }});
     while (walk.nextNode()) {}
 
+    for (const box of article.querySelectorAll(".ws-line .fbox")) {  // a worksheet's answer boxes
+      const r = box.getBoundingClientRect();
+      if (!r.width) continue;  // the other layout of the line, not shown at this width
+      seen.boxes++;
+      const line = box.closest(".ws-line");
+      if (r.left < 0 || r.right > window.innerWidth) say(`answer box off screen at ${Math.round(r.left)} px`, line);
+    }
     for (const k of document.querySelectorAll(".arithmatex:not(div) .katex")) {
       seen.inline++;
       if (k.querySelector(".katex-html").getClientRects().length > 1) say("inline math broken across lines", k);
@@ -170,7 +178,7 @@ def test_every_page_reads_well_in_light_and_dark_on_desk_and_phone(browser, serv
     assert len(pages) >= 60 and "notation/" in pages and "examples/golf/worksheet/" in pages
     outside: list[str] = []
     problems: list[str] = []
-    seen = {"svg": 0, "inline": 0, "fractions": 0, "scrolled": 0, "dark": 0}
+    seen = {"svg": 0, "inline": 0, "fractions": 0, "scrolled": 0, "boxes": 0, "dark": 0}
     page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
     page.on("request", lambda r: None if r.url.startswith(server) else outside.append(r.url))
 
@@ -211,6 +219,7 @@ def test_every_page_reads_well_in_light_and_dark_on_desk_and_phone(browser, serv
     # fractions, math and tables that scroll on a phone
     assert seen["svg"] >= 200 and seen["dark"] >= 10 and seen["inline"] >= 1000, seen
     assert seen["fractions"] >= 10 and seen["scrolled"] >= 50, seen
+    assert seen["boxes"] >= 2 * 2 * 300, seen  # every worksheet and key at both widths
     print(f"\nsweep: {len(pages)} pages, {seen}")
 
 
@@ -244,12 +253,15 @@ def test_the_page_reading_finds_what_it_looks_for(browser) -> None:
           style="font-size:10px">1</span></span></span></span></span></span></span></span></span></p>
         <div class="arithmatex"><span class="katex-display" style="display:block;width:200px;overflow:visible;
           white-space:nowrap">a very long display formula that does not fit its box at all</span></div>
+        <div class="ws-line"><div class="arithmatex"><span class="katex-display" style="display:block;width:200px;
+          overflow-x:auto;white-space:nowrap">z = a + b + c + d + e + f + g + h + i + j + k + l + m + n =
+          <span class="fbox" style="display:inline-block;width:40px">&nbsp;</span></span></div></div>
       </article></div></body></html>""")
     found = page.evaluate(READ_PAGE, True)
     text = "\n".join(found["problems"])
     for what in ("raw TeX: δ^[3]", "raw TeX: \\(", "raw TeX in the title", "out of the column",
                  "SVG text contrast", "px tall", "inline math broken across lines", "fraction part at",
-                 "on a line of its own", "not scrolling"):
+                 "on a line of its own", "not scrolling", "answer box off screen"):
         assert what in text, (what, text)
     page.close()
 

@@ -73,6 +73,7 @@ class Line:
     answer: Shown
     record: Record
     operands: tuple[str, ...]  # the given numbers written on the line (as text)
+    equation: latex.Equation  # the blank line as structure (the site lays it out again for phones)
 
 
 @dataclass(frozen=True)
@@ -264,7 +265,7 @@ class Builder:
         given = tuple(latex.number(x, places) for x, d in zip(operands(masked), derived) if d is None)
         self.count += 1
         rows = [latex.aligned(e.rows()) for e in (blank, filled, marked)]
-        return Line(self.count, eq.lhs, *rows, answer, rec, given)
+        return Line(self.count, eq.lhs, *rows, answer, rec, given, blank)
 
 
 def _layer_title(spec: Spec, l: int, head: str = "") -> str:
