@@ -327,12 +327,31 @@ def pdf_pages(pdf: bytes, tmp: Path) -> list[list[str]]:
     return [[ln for ln in page.splitlines() if ln.strip()] for page in text.split("\f")[:-1]]
 
 
+def pdf_extents(pdf: bytes, tmp: Path) -> list[float]:
+    """For each page of a PDF, the share of the page's height its text spans (pdftotext -bbox:
+    from the top of its highest word to the foot of its lowest)."""
+    import re
+    import subprocess
+
+    path = tmp / "page.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    extents = []
+    for page in re.findall(r"<page (.*?)</page>", out, re.S):
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = [(float(a), float(b)) for a, b in re.findall(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">[^<]*?[^\s<\u200b][^<]*</word>', page)]
+        extents.append((max(b for _, b in words) - min(a for a, _ in words)) / height if words else 0.0)
+    return extents
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_printed_pages_have_a_sensible_length_and_no_lonely_line(browser, server: str, tmp_path: Path) -> None:
-    """Every page of candy-bar, golf and moons printed from the browser (A4; two of them on Letter
-    too): nothing cut off or beyond the paper, a bounded number of sheets, and no sheet holding a
-    single line or nothing at all.  Moons' backward page prints its closed folds' titles, and
-    printing typesets the math inside them too."""
+    """Every page of candy-bar, golf and moons printed from the browser (A4; the worksheets, keys
+    and golf's backward page on Letter too): nothing cut off or beyond the paper, a bounded number
+    of sheets, and no sheet holding a single line or nothing at all; a worksheet or key also
+    prints at least 7 of its lines a sheet on average and no sheet of it is nearly empty.  Moons'
+    backward page prints its closed folds' titles, and printing typesets the math inside them too."""
     site = built_site()
     paths = sorted(str(p.parent.relative_to(site)) for name in ("candy-bar", "golf", "moons")
                    for p in (site / "examples" / name).glob("**/index.html"))
@@ -351,12 +370,19 @@ def test_printed_pages_have_a_sensible_length_and_no_lonely_line(browser, server
         page.emulate_media(media="print")
         clipped = page.evaluate(CLIPPED_IN_PRINT)
         assert not clipped, (path, clipped[:5])
-        formats = ("A4", "Letter") if path in ("examples/golf/backward", "examples/golf/worksheet") else ("A4",)
+        sheet = path.endswith(("/worksheet", "/answers"))
+        formats = ("A4", "Letter") if sheet or path == "examples/golf/backward" else ("A4",)
         for paper in formats:
-            sheets = pdf_pages(page.pdf(format=paper), tmp_path)
+            pdf = page.pdf(format=paper)
+            sheets = pdf_pages(pdf, tmp_path)
             assert 1 <= len(sheets) <= PRINT_PAGES_AT_MOST, (path, paper, len(sheets))
             lonely = [(k + 1, lines) for k, lines in enumerate(sheets) if len(lines) <= 1]
             assert not lonely, (path, paper, lonely)
+            if sheet:  # a worksheet: at least 7 lines a sheet on average, besides the givens' sheet,
+                # and no sheet nearly empty (one line, a heading and a line: less than an eighth of it)
+                assert len(sheets) <= page.locator(".ws-line").count() / 7 + 2, (path, paper, len(sheets))
+                extents = pdf_extents(pdf, tmp_path)
+                assert len(sheets) == 1 or min(extents) >= 1 / 8, (path, paper, [round(e, 2) for e in extents])
         if folds:
             assert page.evaluate(ALL_TYPESET), "printing typesets the math of closed folds too"
     page.close()
