@@ -67,7 +67,8 @@ SET_SCHEME = "s => document.body.setAttribute('data-md-color-scheme', s)"
 #    (.md-content, the space between the sidebars) unless it lies inside a box that scrolls:
 #    display math, Material's math and table wrappers, diagrams, code; such a box must itself fit,
 #    scroll rather than spill, and (display math, diagrams) show the shadow that says there is more;
-#  - a worksheet's answer boxes all on screen (a long line takes its narrow layout on a phone);
+#  - a worksheet's answer boxes all on screen and not scrolled out of their line's box (a long
+#    line takes its narrow layout on a phone);
 #  - inline math laid out on one line; a fraction's parts (inline or in a display, not in an
 #    exponent) at least 0.85 of the size of the text around the formula;
 #  - SVG text (diagrams, the loss chart): contrast at least 4.5:1 (WCAG AA) against the page
@@ -115,8 +116,10 @@ READ_PAGE = r"""(full) => {
       const r = box.getBoundingClientRect();
       if (!r.width) continue;  // the other layout of the line, not shown at this width
       seen.boxes++;
-      const line = box.closest(".ws-line");
-      if (r.left < 0 || r.right > window.innerWidth) say(`answer box off screen at ${Math.round(r.left)} px`, line);
+      const line = box.closest(".ws-line"), shown = box.closest(".katex-display").getBoundingClientRect();
+      if (r.left < Math.max(0, shown.left - 1) || r.right > Math.min(window.innerWidth, shown.right + 1)) {
+        say(`answer box off screen at ${Math.round(r.left)}..${Math.round(r.right)} px`, line);
+      }
     }
     for (const k of document.querySelectorAll(".arithmatex:not(div) .katex")) {
       seen.inline++;
