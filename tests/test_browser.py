@@ -67,13 +67,15 @@ SET_SCHEME = "s => document.body.setAttribute('data-md-color-scheme', s)"
 #    (.md-content, the space between the sidebars) unless it lies inside a box that scrolls:
 #    display math, Material's math and table wrappers, diagrams, code; such a box must itself fit,
 #    scroll rather than spill, and (display math, diagrams) show the shadow that says there is more;
+#  - a worksheet's answer boxes all on screen and not scrolled out of their line's box (a long
+#    line takes its narrow layout on a phone);
 #  - inline math laid out on one line; a fraction's parts (inline or in a display, not in an
 #    exponent) at least 0.85 of the size of the text around the formula;
 #  - SVG text (diagrams, the loss chart): contrast at least 4.5:1 (WCAG AA) against the page
 #    background, and at least 11 px tall as shown.
 # "seen" counts what was looked at, so that the sweep cannot pass by finding nothing.
 READ_PAGE = r"""(full) => {
-  const problems = [], seen = {svg: 0, inline: 0, fractions: 0, scrolled: 0};
+  const problems = [], seen = {svg: 0, inline: 0, fractions: 0, scrolled: 0, boxes: 0};
   const say = (what, el) => problems.push(what + ": " + (el ? el.textContent.trim().slice(0, 60) : ""));
   const article = document.querySelector("article") || document.body;
   if (full) {
@@ -110,6 +112,15 @@ READ_PAGE = r"""(full) => {
     }});
     while (walk.nextNode()) {}
 
+    for (const box of article.querySelectorAll(".ws-line .fbox")) {  // a worksheet's answer boxes
+      const r = box.getBoundingClientRect();
+      if (!r.width) continue;  // the other layout of the line, not shown at this width
+      seen.boxes++;
+      const line = box.closest(".ws-line"), shown = box.closest(".katex-display").getBoundingClientRect();
+      if (r.left < Math.max(0, shown.left - 1) || r.right > Math.min(window.innerWidth, shown.right + 1)) {
+        say(`answer box off screen at ${Math.round(r.left)}..${Math.round(r.right)} px`, line);
+      }
+    }
     for (const k of document.querySelectorAll(".arithmatex:not(div) .katex")) {
       seen.inline++;
       if (k.querySelector(".katex-html").getClientRects().length > 1) say("inline math broken across lines", k);
@@ -170,7 +181,7 @@ def test_every_page_reads_well_in_light_and_dark_on_desk_and_phone(browser, serv
     assert len(pages) >= 60 and "notation/" in pages and "examples/golf/worksheet/" in pages
     outside: list[str] = []
     problems: list[str] = []
-    seen = {"svg": 0, "inline": 0, "fractions": 0, "scrolled": 0, "dark": 0}
+    seen = {"svg": 0, "inline": 0, "fractions": 0, "scrolled": 0, "boxes": 0, "dark": 0}
     page = browser.new_page(viewport={"width": WIDTHS[0], "height": 900})
     page.on("request", lambda r: None if r.url.startswith(server) else outside.append(r.url))
 
@@ -211,6 +222,7 @@ def test_every_page_reads_well_in_light_and_dark_on_desk_and_phone(browser, serv
     # fractions, math and tables that scroll on a phone
     assert seen["svg"] >= 200 and seen["dark"] >= 10 and seen["inline"] >= 1000, seen
     assert seen["fractions"] >= 10 and seen["scrolled"] >= 50, seen
+    assert seen["boxes"] >= 2 * 2 * 300, seen  # every worksheet and key at both widths
     print(f"\nsweep: {len(pages)} pages, {seen}")
 
 
@@ -244,12 +256,15 @@ def test_the_page_reading_finds_what_it_looks_for(browser) -> None:
           style="font-size:10px">1</span></span></span></span></span></span></span></span></span></p>
         <div class="arithmatex"><span class="katex-display" style="display:block;width:200px;overflow:visible;
           white-space:nowrap">a very long display formula that does not fit its box at all</span></div>
+        <div class="ws-line"><div class="arithmatex"><span class="katex-display" style="display:block;width:200px;
+          overflow-x:auto;white-space:nowrap">z = a + b + c + d + e + f + g + h + i + j + k + l + m + n =
+          <span class="fbox" style="display:inline-block;width:40px">&nbsp;</span></span></div></div>
       </article></div></body></html>""")
     found = page.evaluate(READ_PAGE, True)
     text = "\n".join(found["problems"])
     for what in ("raw TeX: δ^[3]", "raw TeX: \\(", "raw TeX in the title", "out of the column",
                  "SVG text contrast", "px tall", "inline math broken across lines", "fraction part at",
-                 "on a line of its own", "not scrolling"):
+                 "on a line of its own", "not scrolling", "answer box off screen"):
         assert what in text, (what, text)
     page.close()
 
@@ -315,12 +330,31 @@ def pdf_pages(pdf: bytes, tmp: Path) -> list[list[str]]:
     return [[ln for ln in page.splitlines() if ln.strip()] for page in text.split("\f")[:-1]]
 
 
+def pdf_extents(pdf: bytes, tmp: Path) -> list[float]:
+    """For each page of a PDF, the share of the page's height its text spans (pdftotext -bbox:
+    from the top of its highest word to the foot of its lowest)."""
+    import re
+    import subprocess
+
+    path = tmp / "page.pdf"
+    path.write_bytes(pdf)
+    out = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    extents = []
+    for page in re.findall(r"<page (.*?)</page>", out, re.S):
+        height = float(re.search(r'height="([\d.]+)"', page).group(1))
+        words = [(float(a), float(b)) for a, b in re.findall(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">[^<]*?[^\s<\u200b][^<]*</word>', page)]
+        extents.append((max(b for _, b in words) - min(a for a, _ in words)) / height if words else 0.0)
+    return extents
+
+
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
 def test_printed_pages_have_a_sensible_length_and_no_lonely_line(browser, server: str, tmp_path: Path) -> None:
-    """Every page of candy-bar, golf and moons printed from the browser (A4; two of them on Letter
-    too): nothing cut off or beyond the paper, a bounded number of sheets, and no sheet holding a
-    single line or nothing at all.  Moons' backward page prints its closed folds' titles, and
-    printing typesets the math inside them too."""
+    """Every page of candy-bar, golf and moons printed from the browser (A4; the worksheets, keys
+    and golf's backward page on Letter too): nothing cut off or beyond the paper, a bounded number
+    of sheets, and no sheet holding a single line or nothing at all; a worksheet or key also
+    prints at least 7 of its lines a sheet on average and no sheet of it is nearly empty.  Moons'
+    backward page prints its closed folds' titles, and printing typesets the math inside them too."""
     site = built_site()
     paths = sorted(str(p.parent.relative_to(site)) for name in ("candy-bar", "golf", "moons")
                    for p in (site / "examples" / name).glob("**/index.html"))
@@ -339,12 +373,19 @@ def test_printed_pages_have_a_sensible_length_and_no_lonely_line(browser, server
         page.emulate_media(media="print")
         clipped = page.evaluate(CLIPPED_IN_PRINT)
         assert not clipped, (path, clipped[:5])
-        formats = ("A4", "Letter") if path in ("examples/golf/backward", "examples/golf/worksheet") else ("A4",)
+        sheet = path.endswith(("/worksheet", "/answers"))
+        formats = ("A4", "Letter") if sheet or path == "examples/golf/backward" else ("A4",)
         for paper in formats:
-            sheets = pdf_pages(page.pdf(format=paper), tmp_path)
+            pdf = page.pdf(format=paper)
+            sheets = pdf_pages(pdf, tmp_path)
             assert 1 <= len(sheets) <= PRINT_PAGES_AT_MOST, (path, paper, len(sheets))
             lonely = [(k + 1, lines) for k, lines in enumerate(sheets) if len(lines) <= 1]
             assert not lonely, (path, paper, lonely)
+            if sheet:  # a worksheet: at least 7 lines a sheet on average, besides the givens' sheet,
+                # and no sheet nearly empty (one line, a heading and a line: less than an eighth of it)
+                assert len(sheets) <= page.locator(".ws-line").count() / 7 + 2, (path, paper, len(sheets))
+                extents = pdf_extents(pdf, tmp_path)
+                assert len(sheets) == 1 or min(extents) >= 1 / 8, (path, paper, [round(e, 2) for e in extents])
         if folds:
             assert page.evaluate(ALL_TYPESET), "printing typesets the math of closed folds too"
     page.close()

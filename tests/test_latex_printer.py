@@ -605,10 +605,10 @@ def _widest_line(block: list[list[str]]) -> int:
 @pytest.mark.parametrize(("width", "columns", "blocks"), [
     (1, 8, [(1, 8)]),  # at most eight columns side by side
     (1, 9, [(1, 5), (6, 9)]),  # nine: two blocks as even as can be, not 8 + 1
-    (8, 16, [(1, 4), (5, 8), (9, 12), (13, 16)]),  # 52 // 10 = 5 fit: four blocks of four, not 5 + 5 + 5 + 1
-    (5, 16, [(1, 6), (7, 12), (13, 16)]),  # 52 // 7 = 7 fit: three blocks, not 7 + 7 + 2
-    (4, 7, [(1, 7)]), (5, 8, [(1, 4), (5, 8)]),
-    (24, 3, [(1, 2), (3, 3)]), (25, 3, [(1, 1), (2, 2), (3, 3)]),
+    (8, 16, [(1, 6), (7, 12), (13, 16)]),  # 72 // 10 = 7 fit: 6 + 6 + 4, not 7 + 7 + 2
+    (5, 16, [(1, 8), (9, 16)]),  # 72 // 7 = 10 fit, at most eight: two blocks of eight
+    (4, 7, [(1, 7)]), (5, 8, [(1, 8)]), (9, 8, [(1, 4), (5, 8)]),
+    (24, 3, [(1, 2), (3, 3)]), (35, 3, [(1, 1), (2, 2), (3, 3)]),
     (60, 2, [(1, 1), (2, 2)]),  # one column wider than a line still stands alone
 ])
 def test_wide_matrices_are_split_into_blocks_that_fit_a_line(width: int, columns: int,
@@ -618,8 +618,8 @@ def test_wide_matrices_are_split_into_blocks_that_fit_a_line(width: int, columns
     assert [(c0 + 1, c1) for c0, c1, _ in got] == blocks
     assert [sum((b[r] for _, _, b in got), []) for r in range(2)] == rows  # the blocks put back are the matrix
     assert all(len(b[0]) == c1 - c0 for c0, c1, b in got)
-    assert all(_widest_line(b) <= 52 or len(b[0]) == 1 for _, _, b in got)
-    assert latex.block_width(rows) == min(8, max(1, 52 // (width + 2)))
+    assert all(_widest_line(b) <= 72 or len(b[0]) == 1 for _, _, b in got)  # LINE_CHARS: a line at 1280 px
+    assert latex.block_width(rows) == min(8, max(1, 72 // (width + 2)))
     labels = latex.matrix_blocks("W", rows)
     if len(blocks) == 1:
         assert labels == [f"W = {latex.bmatrix(rows)}"]
@@ -640,15 +640,15 @@ def test_column_blocks_of_a_given_width_and_of_nothing() -> None:
 
 
 def test_stacked_blocks_put_the_label_above() -> None:
-    rows = [["x" * 30, "y" * 30]]
+    rows = [["x" * 40, "y" * 40]]
     got = latex.matrix_blocks(r"\hat{y}", rows, "≈", stacked=True)
-    assert got == ["\\begin{gathered}\n\\hat{y}\\ \\text{(column 1)} \\approx \\\\\n\\begin{bmatrix} " + "x" * 30
+    assert got == ["\\begin{gathered}\n\\hat{y}\\ \\text{(column 1)} \\approx \\\\\n\\begin{bmatrix} " + "x" * 40
                    + " \\end{bmatrix}\n\\end{gathered}",
-                   "\\begin{gathered}\n\\hat{y}\\ \\text{(column 2)} \\approx \\\\\n\\begin{bmatrix} " + "y" * 30
+                   "\\begin{gathered}\n\\hat{y}\\ \\text{(column 2)} \\approx \\\\\n\\begin{bmatrix} " + "y" * 40
                    + " \\end{bmatrix}\n\\end{gathered}"]
     flat = latex.matrix_blocks("W", rows)
-    assert flat == [r"W\ \text{(column 1)} = \begin{bmatrix} " + "x" * 30 + r" \end{bmatrix}",
-                    r"W\ \text{(column 2)} = \begin{bmatrix} " + "y" * 30 + r" \end{bmatrix}"]
+    assert flat == [r"W\ \text{(column 1)} = \begin{bmatrix} " + "x" * 40 + r" \end{bmatrix}",
+                    r"W\ \text{(column 2)} = \begin{bmatrix} " + "y" * 40 + r" \end{bmatrix}"]
 
 
 def test_values_are_written_with_the_result_decimals() -> None:

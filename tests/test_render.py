@@ -265,3 +265,51 @@ def test_renderer_overrides_the_spec_notation() -> None:
     col_m[0], col_m[1] = col_m[1], col_m[0]  # x·W in row notation, W·x in column notation
     for r_, c_ in zip(row_m, col_m):
         assert [list(t) for t in zip(*r_)] == c_
+
+
+# -- the network diagram's weight labels -----------------------------------------------------------
+
+def _segment_distance(x: float, y: float, x1: float, y1: float, x2: float, y2: float) -> float:
+    dx, dy = x2 - x1, y2 - y1
+    t = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy)))
+    return ((x - x1 - t * dx) ** 2 + (y - y1 - t * dy) ** 2) ** 0.5
+
+
+def test_each_weight_label_stands_on_its_own_line_and_clear_of_the_others() -> None:
+    """Every labelled diagram (no layer wider than LABELS_UP_TO): each weight has one label; its
+    pill's centre lies on its own line and well away from every other line (so no crossing
+    leaves it in doubt), no two pills overlap, and the text is at least 11 px at 1:1."""
+    import xml.etree.ElementTree as ET
+
+    from handcalc.site import diagram
+
+    ns = "{http://www.w3.org/2000/svg}"
+    labelled = 0
+    for name in EXAMPLES:
+        spec = spec_mod.load(ROOT / "examples" / f"{name}.yaml")
+        if max(spec.sizes) > diagram.LABELS_UP_TO:
+            continue
+        labelled += 1
+        svg = ET.fromstring(diagram.network_svg(spec, engine.initial_params(spec), latex.Style.of(spec)))
+        lines = {ln.get("data-edge"): tuple(float(ln.get(k)) for k in ("x1", "y1", "x2", "y2"))
+                 for ln in svg.iter(f"{ns}line")}
+        pills = {}
+        for g in svg.iter(f"{ns}g"):
+            rect, text = g.find(f"{ns}rect"), g.find(f"{ns}text")
+            x, y, w, h = (float(rect.get(k)) for k in ("x", "y", "width", "height"))
+            pills[g.get("data-edge")] = (x, y, x + w, y + h)
+            assert float(text.get("font-size")) >= 11 and abs(float(text.get("x")) - (x + w / 2)) < 0.5
+        assert len(lines) == sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:])) and pills.keys() == lines.keys()
+        for edge, (x0, y0, x1, y1) in pills.items():
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            own = _segment_distance(cx, cy, *lines[edge])
+            other = min(_segment_distance(cx, cy, *seg) for e, seg in lines.items() if e != edge)
+            assert own < 0.5 and other >= (y1 - y0) / 2 - 1, (name, edge, own, other)
+        boxes = list(pills.items())
+        for k, (e, a) in enumerate(boxes):
+            for f, b in boxes[k + 1:]:
+                assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (name, e, f)
+    assert labelled >= 4
+    # the placing says when it cannot keep a label clear: two lines on top of each other
+    same = diagram.Edge(0, 0, 200, 0)
+    assert [ok for _, ok in diagram.place_labels([same, same], [30, 30], [], [], top=-50)] == [False, False]

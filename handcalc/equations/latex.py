@@ -725,7 +725,7 @@ def vector(items: Sequence[str], style: Style) -> list[list[str]]:
     return [list(items)] if style.notation == "row" else [[x] for x in items]
 
 
-LINE_CHARS = 52  # characters of matrix entries that fit on one line of an A4 page or a phone
+LINE_CHARS = 72  # characters of matrix entries (2 spaces each) that fit the desk column and A4; a phone scrolls
 
 
 def block_width(rows: Sequence[Sequence[str]]) -> int:

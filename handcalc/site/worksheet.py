@@ -1,7 +1,14 @@
 """The worksheet pages of the site: ``worksheet.md`` and ``answers.md`` of an example, from
-the same :class:`handcalc.worksheets.model.Worksheet` the printable documents are made of."""
+the same :class:`handcalc.worksheets.model.Worksheet` the printable documents are made of.
+
+A line that stands on one row (or whose rows are long) is written a second time for phones:
+every ``=`` starts a row of its own and a sum wraps after :data:`NARROW_TERMS` terms, so the
+answer box comes right under the line's symbol, on screen however long the line is.
+``worksheet.css`` shows one of the two by the width of the screen; print takes the wide one."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, fields
 
 from .. import resources
 from ..core.errors import SpecError
@@ -9,13 +16,34 @@ from ..equations import latex
 from ..equations.pagecheck import check_text
 from ..escape import escape_md
 from ..pages import Page, Rendered
-from ..worksheets.model import SCOPE_HEADINGS, TooLarge, Worksheet, default_scope, make
+from ..worksheets.model import SCOPE_HEADINGS, Line, TooLarge, Worksheet, default_scope, make
+
+NARROW_TERMS = 3  # terms of a sum on one row of a line on a phone
+
+
+@dataclass(frozen=True)
+class _Stacked(latex.Equation):
+    """An equation never written on one row: formula, numbers and result each start a row."""
+
+    def compact(self) -> bool:
+        return False
+
+
+def narrow(ws: Worksheet, ln: Line, key: bool) -> str | None:
+    """The line laid out for a phone (see the module's doc), or None when that is how the
+    wide layout writes it already."""
+    eq = _Stacked(**{f.name: getattr(ln.equation, f.name) for f in fields(latex.Equation)})
+    if not key:  # the worksheet's box, after "=" (see handcalc.worksheets.model.Builder.line)
+        eq = _Stacked(**{**eq.__dict__, "result": ws.dialect.answer_box(ln.box_em), "relation": "="})
+    tall = latex.aligned(eq.rows(NARROW_TERMS))
+    return None if tall == (ln.filled if key else ln.blank) else tall
 
 
 def markdown(ws: Worksheet, key: bool) -> str:
     """The worksheet (or its key) as a Markdown page of the site (arithmatex ``$$`` blocks)."""
     return resources.templates().get_template("worksheet.md.j2").render(
-        ws=ws, key=key, scopes=SCOPE_HEADINGS, md=escape_md, math=latex.math_block).strip() + "\n"
+        ws=ws, key=key, scopes=SCOPE_HEADINGS, md=escape_md, math=latex.math_block,
+        narrow=lambda ln: narrow(ws, ln, key)).strip() + "\n"
 
 
 def site_pages(example) -> Rendered:

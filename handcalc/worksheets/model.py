@@ -74,6 +74,8 @@ class Line:
     answer: Shown
     record: Record
     operands: tuple[str, ...]  # the given numbers written on the line (as text)
+    equation: latex.Equation  # the key's line as structure (the site lays it out again for phones)
+    box_em: float  # the width of its answer box
 
 
 @dataclass(frozen=True)
@@ -279,7 +281,8 @@ class Builder:
         places = latex.places_of(masked, self.style)  # the digits the line itself was written with
         given = tuple(latex.number(x, places, d=d) for x, o in zip(operands(masked), derived) if o is None)
         self.count += 1
-        return Line(self.count, eq.lhs, d.aligned(blank.rows()), d.aligned(filled.rows()), answer, rec, given)
+        return Line(self.count, eq.lhs, d.aligned(blank.rows()), d.aligned(filled.rows()), answer, rec, given, filled,
+                    box_em)
 
 
 def _layer_title(spec: Spec, l: int, head: str = "") -> str:
