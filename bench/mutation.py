@@ -34,14 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 #: the core modules, by the short name the command line takes, and their files
 CORE = {"numbers": "handcalc/core/numbers.py", "functions": "handcalc/core/functions.py",
         "display": "handcalc/core/display.py", "engine": "handcalc/core/engine.py",
-        "latex": "handcalc/equations/latex.py"}
+        "latex": "handcalc/equations/latex.py", "typst": "handcalc/equations/typst.py"}
 #: the tests that judge a mutant: the fast in-process files (no site build, browser or CLI subprocess),
 #: without moons' cases (each takes half a minute on a busy 2-core machine and runs for every survivor);
 #: not test_worksheet.py (16 s; tests/test_latex_printer.py checks the symbols it would)
 FAST_TESTS = ["tests/test_registry.py", "tests/test_numbers.py", "tests/test_display.py", "tests/test_engine_limits.py",
               "tests/test_golden.py", "tests/test_conventions.py",
               "tests/test_properties.py", "tests/test_check.py", "tests/test_render.py",
-              "tests/test_page_recheck.py", "tests/test_latex_printer.py"]
+              "tests/test_page_recheck.py", "tests/test_latex_printer.py", "tests/test_typst.py"]
 PYTEST_ARGS = ["-x", "-q", "-m", "not slow and not browser", "-k",
                "not built_site and not moons and not big_batch and not big_layer",  # the last two render moons
                "-p", "no:cacheprovider", "--hypothesis-seed=0", "-W", "ignore"]
