@@ -1,2 +1,3 @@
-"""Worksheets: the lines with blanks and their keys (``model``), HTML documents and site
-pages (``output``), PDFs (``pdf``). Never imports :mod:`handcalc.site`."""
+"""Worksheets: the lines with blanks and their keys (``model``), the files of a run
+(``output``: HTML documents or PDFs), the Typst documents (``typeset``) and their compiler
+(``compiler``). Never imports :mod:`handcalc.site`."""

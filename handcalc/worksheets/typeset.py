@@ -4,38 +4,29 @@ the fonts it embeds (no browser, no system fonts, the same PDF on Linux, macOS a
 :func:`source` writes a worksheet or its key as a Typst document from the worksheet's lines
 (their math written by :mod:`handcalc.equations.typst` — the worksheets are built in that
 dialect, see :func:`handcalc.worksheets.model.build`), :func:`keys_source` the teacher's key of
-all variants, :func:`pdf` compiles a document and :func:`pdfs` many, one process per CPU core
-(a document takes Typst about 0.05–0.1 s of one core; a class set is 61 of them).  The templates (``worksheet.typ.j2``,
+all variants, :func:`pdf` (:mod:`handcalc.worksheets.compiler`) compiles a document and
+:func:`pdfs` many, one process per CPU core (a golf worksheet takes Typst about 0.1–0.2 s of one
+core; a class set is 61 documents).  The templates (``worksheet.typ.j2``,
 ``worksheet-keys.typ.j2``) only place what they are given; text from a spec reaches them as
 Typst string literals (:func:`handcalc.equations.typst.string`), never as markup.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from .. import resources
 from ..equations.typst import TYPST, string
+from .compiler import PdfError, missing, pdf
 from .model import SCOPE_HEADINGS, Worksheet
+
+__all__ = ["PAPERS", "PdfError", "keys_source", "missing", "paper_name", "pdf", "pdfs", "source"]
 
 PAPERS = {"a4": "a4", "letter": "us-letter"}
 LINE_GAP = "1.0em"  # room under each line to work it out (the same on the key, so pages break alike)
-
-
-class PdfError(Exception):
-    """A PDF cannot be made: Typst is not installed, or a document did not typeset."""
-
-
-def missing() -> list[str]:
-    """What must be installed before PDFs can be made (empty: nothing)."""
-    try:
-        import typst  # noqa: F401
-    except ImportError:
-        return ["the Typst compiler is not installed: run `pip install 'handcalc[pdf]'` "
-                "(or `bash scripts/setup.sh` in a checkout)"]
-    return []
 
 
 def paper_name(paper: str) -> str:
@@ -68,20 +59,6 @@ def keys_source(sheets: Sequence[Worksheet], paper: str = "a4", footer: str = ""
         s=string)
 
 
-def pdf(src: str) -> bytes:
-    """The PDF of a Typst document (the fonts the compiler embeds only: the same file on any machine)."""
-    problems = missing()
-    if problems:
-        raise PdfError("; ".join(problems))
-    import typst
-
-    try:
-        return typst.compile(src.encode("utf-8"), format="pdf", ignore_system_fonts=True)
-    except typst.TypstError as exc:  # a bug of ours, not of the spec: say where
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise PdfError(f"Typst could not typeset the document: {first}") from None
-
-
 def pdfs(sources: Sequence[str], progress: Callable[[int], None] | None = None,
          workers: int | None = None) -> Iterator[bytes]:
     """The PDFs of ``sources``, in order; ``workers`` processes (default: one per CPU core) compile
@@ -93,7 +70,7 @@ def pdfs(sources: Sequence[str], progress: Callable[[int], None] | None = None,
             if progress:
                 progress(1)
         return
-    with ProcessPoolExecutor(workers) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for out in pool.map(pdf, sources):
             yield out
             if progress:
