@@ -312,10 +312,14 @@ def test_letter_paper_and_hostile_text(tmp_path):
 
 def test_pdf_errors(tmp_path, monkeypatch):
     ws = W.make(example_spec("candy-bar"), "forward", dialect=TYPST)
+    (tmp_path / "w").mkdir()
     with pytest.raises(typeset.PdfError, match=r"--paper: expected one of a4, letter, got 'a3'"):
         P.write(P.documents([ws], "candy"), tmp_path, "pdf", "a3")
     with pytest.raises(typeset.PdfError, match="Typst could not typeset the document"):
         typeset.pdf("#unknown-function()")
+    with pytest.raises(typeset.PdfError, match="Typst could not typeset the document: unknown variable"):
+        typeset.write([(tmp_path / "w" / f"{k}.pdf", src) for k, src in enumerate(["ok", "#unknown-function()", "ok"])],
+                      workers=2)  # a worker process's failure reaches the caller
     monkeypatch.setitem(sys.modules, "typst", None)  # `import typst` raises ImportError
     with pytest.raises(typeset.PdfError, match=r"pip install 'handcalc\[pdf\]'"):
         P.write(P.documents([ws], "candy"), tmp_path / "out", "pdf", "a4")

@@ -123,7 +123,6 @@ def write(docs: Sequence[Document], out: Path, fmt: str = "pdf", paper: str = "a
                 if progress:
                     progress(1)
         else:
-            for d, data in zip(docs, typeset.pdfs([d.typst(paper) for d in docs], progress)):
-                (tmp / f"{d.stem}.pdf").write_bytes(data)
+            typeset.write([(tmp / f"{d.stem}.pdf", d.typst(paper)) for d in docs], progress)
         atomic.move_into(tmp, out)
     return targets

@@ -4,26 +4,22 @@ the fonts it embeds (no browser, no system fonts, the same PDF on Linux, macOS a
 :func:`source` writes a worksheet or its key as a Typst document from the worksheet's lines
 (their math written by :mod:`handcalc.equations.typst` — the worksheets are built in that
 dialect, see :func:`handcalc.worksheets.model.build`), :func:`keys_source` the teacher's key of
-all variants, :func:`pdf` (:mod:`handcalc.worksheets.compiler`) compiles a document and
-:func:`pdfs` many, one process per CPU core (a golf worksheet takes Typst about 0.1–0.2 s of one
-core; a class set is 61 documents).  The templates (``worksheet.typ.j2``,
+all variants; :mod:`handcalc.worksheets.compiler` compiles them (:func:`pdf` one in this
+process, :func:`write` many side by side, one worker process per CPU core).  The templates (``worksheet.typ.j2``,
 ``worksheet-keys.typ.j2``) only place what they are given; text from a spec reaches them as
 Typst string literals (:func:`handcalc.equations.typst.string`), never as markup.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Sequence
 
 from .. import resources
 from ..equations.typst import TYPST, string
-from .compiler import PdfError, missing, pdf
+from .compiler import PdfError, missing, pdf, write
 from .model import SCOPE_HEADINGS, Worksheet
 
-__all__ = ["PAPERS", "PdfError", "keys_source", "missing", "paper_name", "pdf", "pdfs", "source"]
+__all__ = ["PAPERS", "PdfError", "keys_source", "missing", "paper_name", "pdf", "source", "write"]
 
 PAPERS = {"a4": "a4", "letter": "us-letter"}
 LINE_GAP = "1.0em"  # room under each line to work it out (the same on the key, so pages break alike)
@@ -58,20 +54,3 @@ def keys_source(sheets: Sequence[Worksheet], paper: str = "a4", footer: str = ""
         sheets=sheets, doc_title=title, footer=footer or title, paper=paper_name(paper), scopes=SCOPE_HEADINGS,
         s=string)
 
-
-def pdfs(sources: Sequence[str], progress: Callable[[int], None] | None = None,
-         workers: int | None = None) -> Iterator[bytes]:
-    """The PDFs of ``sources``, in order; ``workers`` processes (default: one per CPU core) compile
-    them side by side when there are several; ``progress(1)`` after each."""
-    workers = min(workers or os.cpu_count() or 1, len(sources))
-    if workers <= 1:
-        for src in sources:
-            yield pdf(src)
-            if progress:
-                progress(1)
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for out in pool.map(pdf, sources):
-            yield out
-            if progress:
-                progress(1)
