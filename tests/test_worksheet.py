@@ -320,9 +320,14 @@ def test_pdf_errors(tmp_path, monkeypatch):
     with pytest.raises(typeset.PdfError, match="Typst could not typeset the document: unknown variable"):
         typeset.write([(tmp_path / "w" / f"{k}.pdf", src) for k, src in enumerate(["ok", "#unknown-function()", "ok"])],
                       workers=2)  # a worker process's failure reaches the caller
+    typeset.write([(tmp_path / "w" / "one.pdf", "one document, this process")])
+    assert (tmp_path / "w" / "one.pdf").read_bytes().startswith(b"%PDF")
     monkeypatch.setitem(sys.modules, "typst", None)  # `import typst` raises ImportError
     with pytest.raises(typeset.PdfError, match=r"pip install 'handcalc\[pdf\]'"):
         P.write(P.documents([ws], "candy"), tmp_path / "out", "pdf", "a4")
+    for jobs in ([(tmp_path / "w" / "x.pdf", "x")], [(tmp_path / "w" / f"{k}.pdf", "x") for k in range(3)]):
+        with pytest.raises(typeset.PdfError, match=r"pip install 'handcalc\[pdf\]'"):
+            typeset.write(jobs, workers=2)
     assert not (tmp_path / "out").exists() and not list(tmp_path.glob("*.pdf"))
     r = CliRunner().invoke(main, ["worksheet", str(EXAMPLES / "candy-bar.yaml"), "-o", str(tmp_path / "cli")])
     assert r.exit_code == 1 and "no PDF written" in r.output and "Traceback" not in r.output
