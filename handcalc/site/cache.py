@@ -1,8 +1,9 @@
 """A cache of the site's work, keyed by content and kept between builds (``.cache/handcalc/``).
 
-Two kinds of work are worth keeping: an example's pages (running, re-checking and rendering a
-spec; :class:`ExampleMemo`) and a page's HTML (MkDocs converting its Markdown; the plugin's
-``on_page_markdown``/``on_page_content``).  Each entry is found by a key that is the SHA-256
+The work worth keeping: an example's pages (running, re-checking and rendering a spec;
+:class:`ExampleMemo`), a page's HTML (MkDocs converting its Markdown; the plugin's
+``on_page_markdown``/``on_page_content``), its search entries, and the finished page (the
+theme's template rendered around it; the plugin's ``on_env``).  Each entry is found by a key that is the SHA-256
 of everything its output depends on (see :func:`code_state` and the plugin), so a changed
 input gives a new key and the old entry is simply never asked for again; after a successful
 build the entries that build did not use are deleted (:meth:`Store.prune`).
@@ -33,7 +34,7 @@ from ..core import atomic
 
 log = logging.getLogger("mkdocs.plugins.handcalc")
 FORMAT = "handcalc-cache-1"
-KINDS = ("example", "html", "search")
+KINDS = ("example", "html", "search", "page")
 ENTRY = re.compile(r"[0-9a-f]{64}\.json")
 MAX_ENTRY_BYTES = 64_000_000  # a larger file in the cache is not ours: ignored unread
 DEPENDENCIES = ("PyYAML", "mpmath", "sympy", "numpy", "Jinja2")  # what the pages' text may depend on
