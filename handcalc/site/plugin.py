@@ -17,8 +17,9 @@ Glue only; the work is in :mod:`handcalc.site.sitegen`.  The plugin needs nothin
 * ``on_serve`` watches the examples folder, so saving a spec rebuilds the site.
 
 * The cache (:mod:`handcalc.site.cache`, options ``cache`` and ``cache_dir``): an example
-  whose spec, file and package did not change is not run again (``on_config``), a generated
-  page whose Markdown did not change is not converted again (``on_page_markdown`` and
+  whose spec, file and package did not change is not run again (``on_config``), a page whose
+  Markdown did not change is not converted again (a page of the user's only when every Markdown
+  extension is one of :data:`SELF_CONTAINED`) (``on_page_markdown`` and
   ``on_page_content``), and with Material's search its entries are not parsed again from its
   HTML (``on_files``), and a page whose every input to the theme's template did not change is
   not rendered into the theme again (``on_env``: :class:`_PageTemplate`).  The site is
@@ -207,7 +208,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     @event_priority(-100)
     def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         uri = page.file.src_uri
-        if uri not in self._pages or self._store is None:
+        if self._store is None or (uri not in self._pages and not _self_contained(config)):
             return markdown
         key = self._html_key(page, markdown, config, files)
         entry = self._store.get("html", key, _html_entry)
@@ -225,7 +226,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         if uri in self._from_cache:
             page.markdown, entry = self._from_cache.pop(uri)
             html = _restore(page, entry, files)
-            self.reused.add(uri)
+            if uri in self._pages:
+                self.reused.add(uri)
         elif uri in self._converting:
             key, before = self._converting.pop(uri)
             if self._warnings.count == before and self._store is not None:
@@ -458,9 +460,26 @@ class _Counter(logging.Handler):
         self.count += 1
 
 
+# Markdown extensions whose output depends on nothing but the page's Markdown and their settings.  A
+# page the user wrote is converted from the cache only when every extension is one of these (one that
+# reads other files, such as pymdownx.snippets, would make a stale page); the generated pages always.
+SELF_CONTAINED = {"abbr", "admonition", "attr_list", "def_list", "extra", "fenced_code", "footnotes", "md_in_html",
+                  "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks", "codehilite", "legacy_attrs",
+                  "legacy_em", *(f"pymdownx.{n}" for n in (
+                      "arithmatex", "betterem", "caret", "critic", "details", "emoji", "escapeall", "highlight",
+                      "inlinehilite", "keys", "magiclink", "mark", "progressbar", "saneheaders", "smartsymbols",
+                      "superfences", "tabbed", "tasklist", "tilde", "blocks.admonition", "blocks.details",
+                      "blocks.tab", "blocks.caption", "blocks.definition", "blocks.html"))}
+
+
+def _self_contained(config: MkDocsConfig) -> bool:
+    return all(isinstance(e, str) and e.removeprefix("markdown.extensions.") in SELF_CONTAINED
+               for e in config.markdown_extensions)
+
+
 def _converters(config: MkDocsConfig) -> list[str]:
     """The distributions whose code converts the pages: MkDocs, Markdown and those of the extensions."""
-    names = {"mkdocs", "Markdown"}
+    names = {"mkdocs", "Markdown", "Pygments"}  # (Pygments: the highlighting extensions call it)
     top = _distributions()
     for ext in config.markdown_extensions:
         module = ext if isinstance(ext, str) else type(ext).__module__
