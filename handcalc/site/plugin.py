@@ -382,7 +382,9 @@ def _render_context(env: jinja2.Environment, context: dict) -> str:
         return ""
     config = context["config"]
     plugins = {name: [cache.describe(type(p)), _plain(dict(p.config))] for name, p in config.plugins.items()}
-    settings = {k: v for k, v in config.items() if k != "plugins"}
+    # (the folder the site is written to is left out: ``mkdocs serve`` writes into a new one each session,
+    # and a page's text does not depend on where it is written)
+    settings = {k: v for k, v in config.items() if k not in ("plugins", "site_dir")}
     nav = context["nav"]
     pages = [[f.src_uri, f.dest_uri, f.url] for f in context.get("pages") or ()]
     return cache.digest("page", cache.FORMAT, theme, cache.version("Jinja2"), cache.version("mkdocs"),
