@@ -37,8 +37,10 @@ def test_a_warm_build_gives_the_same_site_file_for_file() -> None:
     examples = len(list((ROOT / "examples").glob("*.yaml")))
     assert f"from the cache: 0 of {examples} examples, 0 of " in cold_log
     pages = next(line for line in warm_log.splitlines() if "from the cache:" in line)
-    n = pages.split(" of ")[-1].split()[0]
+    n = pages.split("pages' HTML")[0].split(" of ")[-1].split()[0]
     assert f"from the cache: {examples} of {examples} examples, {n} of {n} pages' HTML" in pages, warm_log
+    rendered = pages.split(" pages rendered")[0].split(" of ")[-1]
+    assert f", {rendered} of {rendered} pages rendered into the theme" in pages, warm_log
     a, b = files_of(cold), files_of(warm)
     assert sorted(a) == sorted(b)
     assert [name for name in a if a[name] != b[name]] == []
