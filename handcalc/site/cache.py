@@ -46,6 +46,22 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+_texts: dict[int, tuple[str, str]] = {}  # id → (the text, its SHA-256): a page's text is keyed more than once
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of ``text`` (UTF-8), for a key: a page's Markdown and HTML (up to a few hundred kB
+    each) are hashed once per build, not written out as JSON into every key that holds them."""
+    known = _texts.get(id(text))
+    if known is not None and known[0] is text:
+        return known[1]
+    if len(_texts) >= 4096:
+        _texts.clear()
+    h = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    _texts[id(text)] = (text, h)
+    return h
+
+
 def describe(value: Any) -> str:
     """A value JSON cannot hold, as text that names it: a function by its qualified name, anything
     else by its type and ``repr`` (a ``repr`` holding an address differs in every process: no hit,
@@ -93,6 +109,7 @@ class Store:
     def start(self) -> None:
         """A new build begins: nothing used yet, counts at zero."""
         self._used.clear()
+        _texts.clear()
         self.counts = {f"{kind} {what}": 0 for kind in KINDS for what in ("hit", "miss", "refused")}
 
     def _count(self, kind: str, what: str, n: int = 1) -> None:

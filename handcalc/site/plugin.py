@@ -242,7 +242,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                 {k: str(v) for k, v in config.validation.links.items()},
                 sorted((f.src_uri, f.dest_uri, f.url) for f in files))
         f = page.file
-        return cache.digest(self._html_context, f.src_uri, f.dest_uri, f.url, markdown)
+        return cache.digest(self._html_context, f.src_uri, f.dest_uri, f.url, cache.text_digest(markdown))
 
     def _remember_search(self, config: MkDocsConfig) -> None:
         """With Material's search plugin, a page's search entries are kept too: keyed by
@@ -261,7 +261,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             def remembered(page: Any, add: Callable = add, index: Any = index, context: str = context) -> None:
                 if self._store is None:
                     return add(page)
-                key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc), page.content)
+                key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc),
+                                   _plain(page.content))
                 entries = self._store.get("search", key, _search_entries)
                 if entries is not None:
                     index.entries.extend(json.loads(json.dumps(entries)))
@@ -433,6 +434,8 @@ def _plain(value: Any) -> Any:
     """``value`` as JSON can hold it, for a key: the site's structure (pages, sections, links, files,
     tables of contents) by what names it; anything else :func:`cache.digest` does not know is
     described by its type and ``repr`` (an address in a ``repr`` gives a key that never hits)."""
+    if isinstance(value, str) and len(value) > 1024:
+        return ["text", cache.text_digest(value)]
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
