@@ -64,6 +64,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.theme import Theme
 
 from .. import resources
 from ..core.errors import SpecError
@@ -451,6 +452,9 @@ def _plain(value: Any) -> Any:
         return ["toc", _toc(value if isinstance(value, TableOfContents) else [value])]
     if isinstance(value, base.Config):
         return _plain(dict(value))
+    if isinstance(value, Theme):  # (its repr shows a set, in an order that differs between processes)
+        return ["theme", value.name, _plain(list(value.dirs)), _plain(set(value.static_templates)),
+                _plain(dict(value.items()))]
     return cache.describe(value)
 
 
