@@ -37,8 +37,10 @@ def test_a_warm_build_gives_the_same_site_file_for_file() -> None:
     examples = len(list((ROOT / "examples").glob("*.yaml")))
     assert f"from the cache: 0 of {examples} examples, 0 of " in cold_log
     pages = next(line for line in warm_log.splitlines() if "from the cache:" in line)
-    n = pages.split(" of ")[-1].split()[0]
+    n = pages.split("pages' HTML")[0].split(" of ")[-1].split()[0]
     assert f"from the cache: {examples} of {examples} examples, {n} of {n} pages' HTML" in pages, warm_log
+    rendered = pages.split(" pages rendered")[0].split(" of ")[-1]
+    assert f", {rendered} of {rendered} pages rendered into the theme" in pages, warm_log
     a, b = files_of(cold), files_of(warm)
     assert sorted(a) == sorted(b)
     assert [name for name in a if a[name] != b[name]] == []
@@ -144,6 +146,36 @@ def test_an_edited_template_reruns_the_examples_and_converts_only_pages_it_chang
     assert reused == (pages_of(first, "candy-bar") | pages_of(first, "candy-bar-mse") | {"examples/index.md"}) \
         - worksheets
     assert {n for n in first if first[n] != edited[n]} >= {f"{p[:-3]}/index.html" for p in worksheets}
+
+
+def test_finished_pages_come_from_the_cache_until_the_theme_or_a_page_changes(small: Site) -> None:
+    overrides = small.folder / "overrides"
+    overrides.mkdir()
+    main = overrides / "main.html"
+    main.write_text('{% extends "base.html" %}\n{% block footer %}<p>first footer</p>{% endblock %}\n',
+                    encoding="utf-8")
+    config = small.folder / "mkdocs.yml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["theme"]["custom_dir"] = "overrides"
+    config.write_text(yaml.safe_dump(data), encoding="utf-8")
+    first, _, counts = small.build()
+    pages = [n for n in first if n.endswith("index.html")]
+    assert counts["page hit"] == 0 and counts["page miss"] == len(pages)
+    assert all(b"first footer" in first[n] for n in pages)
+
+    again, _, counts = small.build()
+    assert again == first and counts["page hit"] == len(pages) and counts["page miss"] == 0
+
+    (small.folder / "docs" / "index.md").write_text("# Home\n\nEdited.\n", encoding="utf-8")
+    edited, _, counts = small.build()
+    assert counts["page miss"] == 1 and counts["page hit"] == len(pages) - 1  # only the home page changed
+    assert {n for n in first if first[n] != edited[n]} >= {"index.html"}
+    assert b"Edited." in edited["index.html"]
+
+    main.write_text(main.read_text(encoding="utf-8").replace("first", "second"), encoding="utf-8")
+    themed, _, counts = small.build()
+    assert counts["page hit"] == 0 and counts["page miss"] == len(pages)
+    assert all(b"second footer" in themed[n] and b"first footer" not in themed[n] for n in pages)
 
 
 def entry_files(folder: Path) -> list[Path]:

@@ -126,20 +126,27 @@ def train(spec: Spec, params: Sequence, plan: Sequence[tuple[int, tuple[int, ...
     losses = []
     done = 0
     stepper = _Stepper(spec)
-    for number, (_, batch) in enumerate(plan, start=first):
-        idx = list(batch)
-        try:
-            with np.errstate(all="ignore"):
-                losses.append(stepper.step(arrays, X[idx], Y[idx]))
-        except _OutOfDomain as exc:
-            s, j, value = exc.args
-            raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {value:.6g} in "
-                            f"float64, where {spec.loss} is undefined (it needs ŷ in {LOSSES[spec.loss].domain}); "
-                            "use a smaller learning_rate, fewer epochs or smaller weights") from None
-        _finite(spec, arrays, losses[-1], number)
-        done += 1
-        if progress and done % 100 == 0:
-            progress(100)
+    rows: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}  # a batch's samples (a step only reads them)
+    with np.errstate(all="ignore"):  # (NumPy's warnings are not shown; what they warn of is checked below)
+        for number, (_, batch) in enumerate(plan, start=first):
+            xy = rows.get(batch)
+            if xy is None:
+                idx = list(batch)
+                xy = (X[idx], Y[idx])
+                if len(rows) < 1024:  # an unshuffled plan repeats a few batches; a shuffled one is not kept
+                    rows[batch] = xy
+            try:
+                losses.append(stepper.step(arrays, *xy))
+            except _OutOfDomain as exc:
+                s, j, value = exc.args
+                raise SpecError(f"step {number}", f"ŷ{j + 1} of training sample {batch[s] + 1} is {value:.6g} in "
+                                f"float64, where {spec.loss} is undefined (it needs ŷ in "
+                                f"{LOSSES[spec.loss].domain}); use a smaller learning_rate, fewer epochs or "
+                                "smaller weights") from None
+            _finite(spec, arrays, losses[-1], number)
+            done += 1
+            if progress and done % 100 == 0:
+                progress(100)
     if progress and done % 100:
         progress(done % 100)
     return arrays, losses

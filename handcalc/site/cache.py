@@ -1,8 +1,9 @@
 """A cache of the site's work, keyed by content and kept between builds (``.cache/handcalc/``).
 
-Two kinds of work are worth keeping: an example's pages (running, re-checking and rendering a
-spec; :class:`ExampleMemo`) and a page's HTML (MkDocs converting its Markdown; the plugin's
-``on_page_markdown``/``on_page_content``).  Each entry is found by a key that is the SHA-256
+The work worth keeping: an example's pages (running, re-checking and rendering a spec;
+:class:`ExampleMemo`), a page's HTML (MkDocs converting its Markdown; the plugin's
+``on_page_markdown``/``on_page_content``), its search entries, and the finished page (the
+theme's template rendered around it; the plugin's ``on_env``).  Each entry is found by a key that is the SHA-256
 of everything its output depends on (see :func:`code_state` and the plugin), so a changed
 input gives a new key and the old entry is simply never asked for again; after a successful
 build the entries that build did not use are deleted (:meth:`Store.prune`).
@@ -33,7 +34,7 @@ from ..core import atomic
 
 log = logging.getLogger("mkdocs.plugins.handcalc")
 FORMAT = "handcalc-cache-1"
-KINDS = ("example", "html", "search")
+KINDS = ("example", "html", "search", "page")
 ENTRY = re.compile(r"[0-9a-f]{64}\.json")
 MAX_ENTRY_BYTES = 64_000_000  # a larger file in the cache is not ours: ignored unread
 DEPENDENCIES = ("PyYAML", "mpmath", "sympy", "numpy", "Jinja2")  # what the pages' text may depend on
@@ -43,6 +44,22 @@ def digest(*parts: Any) -> str:
     """SHA-256 of ``parts`` written as JSON (sorted keys; anything JSON cannot hold by :func:`describe`)."""
     text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=describe, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_texts: dict[int, tuple[str, str]] = {}  # id → (the text, its SHA-256): a page's text is keyed more than once
+
+
+def text_digest(text: str) -> str:
+    """SHA-256 of ``text`` (UTF-8), for a key: a page's Markdown and HTML (up to a few hundred kB
+    each) are hashed once per build, not written out as JSON into every key that holds them."""
+    known = _texts.get(id(text))
+    if known is not None and known[0] is text:
+        return known[1]
+    if len(_texts) >= 4096:
+        _texts.clear()
+    h = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    _texts[id(text)] = (text, h)
+    return h
 
 
 def describe(value: Any) -> str:
@@ -92,6 +109,7 @@ class Store:
     def start(self) -> None:
         """A new build begins: nothing used yet, counts at zero."""
         self._used.clear()
+        _texts.clear()
         self.counts = {f"{kind} {what}": 0 for kind in KINDS for what in ("hit", "miss", "refused")}
 
     def _count(self, kind: str, what: str, n: int = 1) -> None:

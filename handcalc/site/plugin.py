@@ -17,10 +17,13 @@ Glue only; the work is in :mod:`handcalc.site.sitegen`.  The plugin needs nothin
 * ``on_serve`` watches the examples folder, so saving a spec rebuilds the site.
 
 * The cache (:mod:`handcalc.site.cache`, options ``cache`` and ``cache_dir``): an example
-  whose spec, file and package did not change is not run again (``on_config``), a generated
-  page whose Markdown did not change is not converted again (``on_page_markdown`` and
+  whose spec, file and package did not change is not run again (``on_config``), a page whose
+  Markdown did not change is not converted again (a page of the user's only when every Markdown
+  extension is one of :data:`SELF_CONTAINED`) (``on_page_markdown`` and
   ``on_page_content``), and with Material's search its entries are not parsed again from its
-  HTML (``on_files``).  The site is byte-identical with or without it.
+  HTML (``on_files``), and a page whose every input to the theme's template did not change is
+  not rendered into the theme again (``on_env``: :class:`_PageTemplate`).  The site is
+  byte-identical with or without it.
 
 A nav entry pointing at ``<folder>/index.md`` becomes a section with every example and
 its pages.  Defining ``on_startup`` keeps one plugin object for a whole ``mkdocs serve``
@@ -36,8 +39,11 @@ pages back.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import os
+import sysconfig
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cache as _cache
@@ -53,8 +59,12 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.structure import StructureItem
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
+from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.theme import Theme
 
 from .. import resources
 from ..core.errors import SpecError
@@ -107,6 +117,9 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         self._warnings = _Counter()
         self.reused: set[str] = set()  # the generated pages whose HTML came from the cache in this build
         self._compiled = _CompiledTemplates()
+        self._render_context: str | None = None  # what every page's rendering depends on (per build; "" = never reuse)
+        self.rendered: dict[str, bool] = {}  # src_uri → whether the finished page came from the cache, this build
+        self._template_class = type("PageTemplate", (_PageTemplate,), {"remember": self._render})
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``."""
@@ -154,6 +167,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         self._from_cache.clear()
         self._converting.clear()
         self.reused = set()
+        self._render_context = None
+        self.rendered = {}
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").addHandler(self._warnings)
@@ -194,7 +209,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     @event_priority(-100)
     def on_page_markdown(self, markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
         uri = page.file.src_uri
-        if uri not in self._pages or self._store is None:
+        if self._store is None or (uri not in self._pages and not _self_contained(config)):
             return markdown
         key = self._html_key(page, markdown, config, files)
         entry = self._store.get("html", key, _html_entry)
@@ -212,7 +227,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         if uri in self._from_cache:
             page.markdown, entry = self._from_cache.pop(uri)
             html = _restore(page, entry, files)
-            self.reused.add(uri)
+            if uri in self._pages:
+                self.reused.add(uri)
         elif uri in self._converting:
             key, before = self._converting.pop(uri)
             if self._warnings.count == before and self._store is not None:
@@ -227,7 +243,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                 {k: str(v) for k, v in config.validation.links.items()},
                 sorted((f.src_uri, f.dest_uri, f.url) for f in files))
         f = page.file
-        return cache.digest(self._html_context, f.src_uri, f.dest_uri, f.url, markdown)
+        return cache.digest(self._html_context, f.src_uri, f.dest_uri, f.url, cache.text_digest(markdown))
 
     def _remember_search(self, config: MkDocsConfig) -> None:
         """With Material's search plugin, a page's search entries are kept too: keyed by
@@ -246,7 +262,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             def remembered(page: Any, add: Callable = add, index: Any = index, context: str = context) -> None:
                 if self._store is None:
                     return add(page)
-                key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc), page.content)
+                key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc),
+                                   _plain(page.content))
                 entries = self._store.get("search", key, _search_entries)
                 if entries is not None:
                     index.entries.extend(json.loads(json.dumps(entries)))
@@ -267,7 +284,50 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         compiled again).  In memory only: compiled templates are code, never read from disk."""
         if env.bytecode_cache is None:
             env.bytecode_cache = self._compiled
+        if self._store is not None and env.template_class is jinja2.Template:
+            env.template_class = self._template_class
         return env
+
+    # A finished page (the theme's template rendered around the page's HTML) is kept too, keyed by
+    # everything the template can read (:meth:`_render_key`): the theme's files, the environment's
+    # globals and filters, the whole configuration (each plugin's settings), the navigation, the list
+    # of pages, every attribute of the page and every other variable of the context.  MkDocs renders
+    # each page with ``template.render(context)``; the environment's ``template_class`` (a documented
+    # Jinja setting, set in ``on_env``) answers that call from the cache when the key is known.  The
+    # other events (``on_page_context``, ``on_post_page``) run as always.  A theme whose templates
+    # print the build's date and time (MkDocs' own themes do) is always rendered.
+
+    def _render(self, template: jinja2.Template, context: dict, render: Callable[[dict], str]) -> str:
+        page = context.get("page")
+        if self._store is None or not isinstance(page, Page) or not isinstance(context.get("nav"), Navigation):
+            return render(context)
+        key = self._render_key(template, context)
+        if key is None:
+            return render(context)
+        out = self._store.get("page", key, lambda d: isinstance(d, str))
+        if out is not None:
+            self.rendered[page.file.src_uri] = True
+            return out
+        before = self._warnings.count
+        out = render(context)
+        self.rendered[page.file.src_uri] = False
+        if self._warnings.count == before:
+            self._store.put("page", key, out)
+        return out
+
+    def _render_key(self, template: jinja2.Template, context: dict) -> str | None:
+        if self._render_context is None:
+            self._render_context = _render_context(template.environment, context)
+        if not self._render_context:
+            return None
+        page = context["page"]
+        own = {name: value for name, value in vars(page).items() if name != "active"}
+        own.update(title=page.title, url=page.url, is_homepage=page.is_homepage, toc=page.toc)
+        rest = {k: v for k, v in context.items() if k not in ("nav", "pages", "config", "page", "build_date_utc")}
+        try:
+            return cache.digest(self._render_context, template.name, _plain(own), _plain(rest))
+        except (TypeError, ValueError, RecursionError):  # something no key can hold: rendered
+            return None
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         logging.getLogger("mkdocs").removeHandler(self._warnings)
@@ -276,7 +336,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             counts = self._store.counts
             log.debug("cache: " + ", ".join(f"{k}: {v}" for k, v in counts.items()))
             log.info(f"from the cache: {counts['example hit']} of {len(self._collected)} examples, "
-                     f"{len(self.reused)} of {len(self._pages)} pages' HTML")
+                     f"{len(self.reused)} of {len(self._pages)} pages' HTML, "
+                     f"{sum(self.rendered.values())} of {len(self.rendered)} pages rendered into the theme")
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self._warnings)
@@ -305,6 +366,98 @@ class _CompiledTemplates(jinja2.BytecodeCache):
         self._code[self._key(bucket)] = bucket.bytecode_to_string()
 
 
+class _PageTemplate(jinja2.Template):
+    """The environment's templates: a page's rendering is answered by ``remember`` (the plugin's
+    :meth:`HandcalcPlugin._render`), which renders it only when the cache does not hold it."""
+
+    remember: Callable[..., str]
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return type(self).remember(self, dict(*args, **kwargs), super().render)
+
+
+def _render_context(env: jinja2.Environment, context: dict) -> str:
+    """What every page's rendering depends on in this build, besides the page itself; "" when
+    pages must always be rendered (a template prints the build's date and time)."""
+    theme = _theme_state(env)
+    if not theme:
+        return ""
+    config = context["config"]
+    plugins = {name: [cache.describe(type(p)), _plain(dict(p.config))] for name, p in config.plugins.items()}
+    # (the folder the site is written to is left out: ``mkdocs serve`` writes into a new one each session,
+    # and a page's text does not depend on where it is written)
+    settings = {k: v for k, v in config.items() if k not in ("plugins", "site_dir")}
+    nav = context["nav"]
+    pages = [[f.src_uri, f.dest_uri, f.url] for f in context.get("pages") or ()]
+    return cache.digest("page", cache.FORMAT, theme, cache.version("Jinja2"), cache.version("mkdocs"),
+                        _plain(settings), plugins, _plain([_nav_item(i) for i in nav.items]),
+                        None if nav.homepage is None else nav.homepage.url, pages,
+                        _plain(sorted(env.globals.items())), _plain(sorted(env.filters.items())),
+                        _plain(sorted(env.tests.items())), sorted(env.extensions),
+                        [env.autoescape, env.trim_blocks, env.lstrip_blocks, env.keep_trailing_newline])
+
+
+def _theme_state(env: jinja2.Environment) -> str:
+    """The SHA-256 of the theme's files (every file of each folder the loader searches), or "" when a
+    template mentions ``build_date_utc``.  In a folder of an installed distribution, the icons
+    (``.icons``, thousands of files) are given by the distribution's version instead of read."""
+    loader = env.loader
+    folders = list(getattr(loader, "searchpath", ()) or ()) if isinstance(loader, jinja2.FileSystemLoader) else None
+    if not folders:
+        return ""
+    installed = {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
+    h = hashlib.sha256()
+    for folder in map(Path, folders):
+        h.update(str(folder).encode() + b"\0")
+        top = next((folder.resolve().relative_to(lib).parts[:1] for lib in installed
+                    if folder.resolve().is_relative_to(lib) and folder.resolve() != lib), None)
+        if top:
+            h.update(repr([(d, cache.version(d)) for d in _distributions().get(top[0], [])]).encode() + b"\0")
+        for root, dirs, names in os.walk(folder):
+            dirs.sort()
+            if top and ".icons" in dirs:
+                dirs.remove(".icons")
+            for name in sorted(names):
+                path = Path(root, name)
+                data = path.read_bytes()
+                if b"build_date_utc" in data:
+                    return ""
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _nav_item(item: Any) -> list:
+    children = getattr(item, "children", None) or []
+    return [type(item).__name__, item.title, getattr(item, "url", None), [_nav_item(c) for c in children]]
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON can hold it, for a key: the site's structure (pages, sections, links, files,
+    tables of contents) by what names it; anything else :func:`cache.digest` does not know is
+    described by its type and ``repr`` (an address in a ``repr`` gives a key that never hits)."""
+    if isinstance(value, str) and len(value) > 1024:
+        return ["text", cache.text_digest(value)]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, dict):
+        return [["dict"], *sorted(([_plain(k), _plain(v)] for k, v in value.items()), key=repr)]
+    if isinstance(value, File):
+        return ["file", value.src_uri, value.dest_uri, value.url]
+    if isinstance(value, StructureItem):
+        return ["nav", type(value).__name__, str(value.title), getattr(value, "url", None)]
+    if isinstance(value, (TableOfContents, AnchorLink)):
+        return ["toc", _toc(value if isinstance(value, TableOfContents) else [value])]
+    if isinstance(value, base.Config):
+        return _plain(dict(value))
+    if isinstance(value, Theme):  # (its repr shows a set, in an order that differs between processes)
+        return ["theme", value.name, _plain(list(value.dirs)), _plain(set(value.static_templates)),
+                _plain(dict(value.items()))]
+    return cache.describe(value)
+
+
 class _Counter(logging.Handler):
     """Counts the warnings MkDocs logs (a page converted while one was logged is not cached)."""
 
@@ -316,9 +469,26 @@ class _Counter(logging.Handler):
         self.count += 1
 
 
+# Markdown extensions whose output depends on nothing but the page's Markdown and their settings.  A
+# page the user wrote is converted from the cache only when every extension is one of these (one that
+# reads other files, such as pymdownx.snippets, would make a stale page); the generated pages always.
+SELF_CONTAINED = {"abbr", "admonition", "attr_list", "def_list", "extra", "fenced_code", "footnotes", "md_in_html",
+                  "meta", "nl2br", "sane_lists", "smarty", "tables", "toc", "wikilinks", "codehilite", "legacy_attrs",
+                  "legacy_em", *(f"pymdownx.{n}" for n in (
+                      "arithmatex", "betterem", "caret", "critic", "details", "emoji", "escapeall", "highlight",
+                      "inlinehilite", "keys", "magiclink", "mark", "progressbar", "saneheaders", "smartsymbols",
+                      "superfences", "tabbed", "tasklist", "tilde", "blocks.admonition", "blocks.details",
+                      "blocks.tab", "blocks.caption", "blocks.definition", "blocks.html"))}
+
+
+def _self_contained(config: MkDocsConfig) -> bool:
+    return all(isinstance(e, str) and e.removeprefix("markdown.extensions.") in SELF_CONTAINED
+               for e in config.markdown_extensions)
+
+
 def _converters(config: MkDocsConfig) -> list[str]:
     """The distributions whose code converts the pages: MkDocs, Markdown and those of the extensions."""
-    names = {"mkdocs", "Markdown"}
+    names = {"mkdocs", "Markdown", "Pygments"}  # (Pygments: the highlighting extensions call it)
     top = _distributions()
     for ext in config.markdown_extensions:
         module = ext if isinstance(ext, str) else type(ext).__module__
