@@ -95,7 +95,7 @@ def test_sympy_printer_brackets_and_quotients():
     assert p.doprint(sympy.Mul(y, sympy.Pow(h, -1), evaluate=False)) == "frac(y, hat(y))"
     assert p.doprint(1 / (1 + sympy.exp(-z))) == "frac(1, 1 + e^(-z))"
     assert p.doprint(sympy.Pow(sympy.Add(y, -h, evaluate=False), 2, evaluate=False)) == "(y - hat(y))^(2)"
-    assert p.doprint(sympy.Rational(-1, 2)) == "-frac(1, 2)"
+    assert p.doprint(sympy.Rational(-1, 2)) == "-frac(1, 2)" and p.doprint(sympy.Rational(1, 2)) == "frac(1, 2)"
 
 
 def test_text_and_scripts_are_spelled_for_typst():
@@ -106,3 +106,13 @@ def test_text_and_scripts_are_spelled_for_typst():
     assert TYPST.power("a^([1])_(1)", "2") == "(a^([1])_(1))^(2)"
     assert TYPST.operator("σ") == "sigma" and TYPST.operator("ReLU") == 'op("ReLU")' and TYPST.operator("max") == "max"
     assert LATEX.operator("ReLU") == r"\operatorname{ReLU}" and LATEX.operator("tanh") == r"\tanh"
+
+
+def test_wide_matrices_split_with_their_column_labels():
+    rows = [[f"{k}.123456" for k in range(12)], [f"-{k}.654321" for k in range(12)]]
+    blocks = latex.matrix_blocks("W^([1])", rows, "≈", d=TYPST)
+    assert len(blocks) > 1 and blocks[0].startswith('W^([1]) thick "(columns 1–') and " approx mat(" in blocks[0]
+    stacked = latex.matrix_blocks("W^([1])", rows, stacked=True, d=TYPST)
+    assert stacked[0].split(" \\\n")[1].startswith('mat(delim: "[", ')
+    assert TYPST.stack(["a", "b"]) == "a \\\nb" and TYPST.labelled("x", "(note)") == 'x thick "(note)"'
+    assert typeset.pdf("\n".join(f"$ {b} $" for b in blocks + stacked)).startswith(b"%PDF")
