@@ -100,6 +100,6 @@ class Dialect(ABC):
         """A sympy expression (the registry's rules) in house style; ``names`` spell its symbols."""
 
     @abstractmethod
-    def answer_box(self, width_em: float, answer: str = "", marked: bool = False) -> str:
-        """A worksheet's answer box ``width_em`` wide, blank or holding ``answer`` (``marked``: so that
-        printing can hide it)."""
+    def answer_box(self, width_em: float, answer: str = "") -> str:
+        """A worksheet's answer box ``width_em`` wide, blank or holding ``answer`` (the same size
+        either way, so that a key's pages break where its worksheet's do)."""

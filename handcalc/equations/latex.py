@@ -134,13 +134,9 @@ class LaTeX(Dialect):
     def sympy(self, expr: Any, names: Mapping[Any, str]) -> str:
         return HousePrinter(dict(names)).doprint(expr)
 
-    def answer_box(self, width_em: float, answer: str = "", marked: bool = False) -> str:
-        """The same width filled or blank, so the key's pages break where the worksheet's do; the
-        answer stands at its left.  ``marked`` wraps it in ``\\htmlClass{ws-answer}`` (KaTeX with
-        ``trust`` for that command) so that printing can hide it and make the worksheet from the key's page."""
-        inner = ""
-        if answer:
-            inner = r"\mathrlap{" + (r"\htmlClass{ws-answer}{" + answer + "}" if marked else answer) + "}"
+    def answer_box(self, width_em: float, answer: str = "") -> str:
+        """The answer stands at the box's left, overlapping its strut (``\\mathrlap``)."""
+        inner = r"\mathrlap{" + answer + "}" if answer else ""
         return r"\boxed{\rule[-0.45em]{0pt}{1.6em}\," + inner + r"\hspace{" + f"{width_em:.1f}" + "em}}"
 
 

@@ -31,7 +31,7 @@ _HTML_BLOCK = re.compile(r'<div class="math display">(.*?)</div>', re.S)  # work
 _SITE_BLOCK = re.compile(r'<div class="arithmatex"[^>]*>\\\[(.*?)\\\]</div>', re.S)  # a built MkDocs page
 _ROW_SPLIT = re.compile(r"\\\\(?:\[[^\]]*\])?")
 _BOX = re.compile(r"\\boxed\{\\rule\[[^\]]*\]\{[^}]*\}\{[^}]*\}\\,(.*?)\\hspace\{[^}]*\}\}")
-_ANSWER = re.compile(r"^\\mathrlap\{(?:\\htmlClass\{ws-answer\}\{)?([^{}]*)\}?\}$")
+_ANSWER = re.compile(r"^\\mathrlap\{([^{}]*)\}$")
 _RELATIONS = (r"\approx", r"\leftarrow", "=")
 
 

@@ -99,10 +99,8 @@ class Typst(Dialect):
     def sympy(self, expr: Any, names: Mapping[Any, str]) -> str:
         return SympyPrinter(names).doprint(expr)
 
-    def answer_box(self, width_em: float, answer: str = "", marked: bool = False) -> str:
-        """A box ``width_em`` wide whether blank or filled (the key's pages break where the
-        worksheet's do), the answer as math at its left; ``marked`` changes nothing here (a
-        PDF worksheet is typeset on its own, not hidden from its key)."""
+    def answer_box(self, width_em: float, answer: str = "") -> str:
+        """The answer as math at the box's left, in a box of a fixed size."""
         inner = f"[${answer}$]" if answer else "[]"
         return (f"#box(width: {width_em:.1f}em, height: 1.5em, stroke: 0.6pt, inset: (x: 0.35em), "
                 f"baseline: 0.45em, align(left + horizon){inner})")
