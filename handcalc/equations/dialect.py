@@ -13,6 +13,11 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+#: the registry's Greek function symbols, by the letter's name
+GREEK = {"α": "alpha", "σ": "sigma", "δ": "delta", "η": "eta", "θ": "theta"}
+#: the function names both dialects write upright by themselves (LaTeX ``\max``, Typst ``max``)
+OPERATORS = frozenset("arccos arcsin arctan cos cosh exp ln log max min sin sinh tan tanh".split())
+
 
 class Dialect(ABC):
     """The spelling of one math dialect.  Arguments are already written in the same dialect."""
@@ -58,9 +63,19 @@ class Dialect(ABC):
     @abstractmethod
     def abs(self, x: str) -> str: ...
 
-    @abstractmethod
     def operator(self, name: str) -> str:
-        """A function's name written upright: ``max``, ``tanh``, ``ReLU``."""
+        """A function's symbol: its Greek letter (``σ``), or its name written upright (``max``, ``ReLU``)."""
+        if name in GREEK:
+            return self.greek(GREEK[name])
+        return self.builtin(name) if name in OPERATORS else self.named(name)
+
+    @abstractmethod
+    def builtin(self, name: str) -> str:
+        """One of :data:`OPERATORS`, as the dialect knows it."""
+
+    @abstractmethod
+    def named(self, name: str) -> str:
+        """Any other function name, upright."""
 
     @abstractmethod
     def factor_gap(self, right: str) -> str:

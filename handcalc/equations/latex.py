@@ -63,9 +63,6 @@ def text(s: str) -> str:
     return r"\text{" + escape_text(s) + "}"
 
 
-_GREEK = {"α": "alpha", "σ": "sigma", "δ": "delta", "η": "eta", "θ": "theta"}
-#: the function names LaTeX writes upright by itself (``\max``, ``\ln``)
-_OPERATORS = frozenset("arccos arcsin arctan cos cosh exp ln log max min sin sinh tan tanh".split())
 _RELATIONS = {"=": "=", "≈": r"\approx", "←": r"\leftarrow"}
 
 
@@ -100,10 +97,11 @@ class LaTeX(Dialect):
     def abs(self, x: str) -> str:
         return rf"\lvert {x} \rvert"
 
-    def operator(self, name: str) -> str:
-        if name in _GREEK:
-            return self.greek(_GREEK[name])
-        return "\\" + name if name in _OPERATORS else r"\operatorname{" + name + "}"
+    def builtin(self, name: str) -> str:
+        return "\\" + name
+
+    def named(self, name: str) -> str:
+        return r"\operatorname{" + name + "}"
 
     def factor_gap(self, right: str) -> str:
         return " " if right.startswith("\\") else r"\,"
@@ -283,17 +281,18 @@ class Equation:
         """Short enough to stand on one line: ``lhs = formula = numbers = result``."""
         return len(self.formula) <= 3 and len(self.numbers) <= 3 and not self.open
 
-    def rows(self, per_line: int = PER_LINE, with_result: bool = True) -> list[str]:
+    def rows(self, per_line: int = PER_LINE, with_result: bool = True, stacked: bool = False) -> list[str]:
         """The rows of an ``aligned`` block: ``lhs &= …``, continuation rows ``&\\quad …``.
-        Without numbers to substitute, a formula that is its own result is written once."""
+        Without numbers to substitute, a formula that is its own result is written once;
+        ``stacked``: formula, numbers and result each start a row even when the line is short."""
         d = self.dialect
         assign, subst, rel = (d.relation(r) for r in (self.assign, self.subst, self.relation))
         if not self.numbers and " ".join(self.formula) == self.result:
             return [f"{self.lhs} &{assign} {self.result}"]
         if " ".join(self.numbers) == self.result and not self.open:  # nothing happens in the last step
             return Equation(self.lhs, self.formula, (), self.result, self.through(),
-                            assign=self.assign, dialect=d).rows(per_line, with_result)
-        if self.compact():
+                            assign=self.assign, dialect=d).rows(per_line, with_result, stacked)
+        if not stacked and self.compact():
             line = f"{self.lhs} &{assign} {' '.join(self.formula)}"
             if self.numbers:
                 line += f" {subst} {' '.join(self.numbers)}"

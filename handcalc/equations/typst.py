@@ -16,9 +16,6 @@ from sympy.printing.printer import Printer
 
 from .dialect import Dialect
 
-_GREEK = {"α": "alpha", "σ": "sigma", "δ": "delta", "η": "eta", "θ": "theta"}
-#: function names Typst's math writes upright by itself
-_OPERATORS = frozenset("arccos arcsin arctan cos cosh exp ln log max min sin sinh tan tanh".split())
 _RELATIONS = {"=": "=", "≈": "approx", "←": "arrow.l"}
 
 
@@ -67,10 +64,11 @@ class Typst(Dialect):
     def abs(self, x: str) -> str:
         return f"abs({x})"
 
-    def operator(self, name: str) -> str:
-        if name in _GREEK:
-            return _GREEK[name]
-        return name if name in _OPERATORS else f"op({string(name)})"
+    def builtin(self, name: str) -> str:
+        return name
+
+    def named(self, name: str) -> str:
+        return f"op({string(name)})"
 
     def factor_gap(self, right: str) -> str:
         return " thin "

@@ -8,8 +8,6 @@ answer box comes right under the line's symbol, on screen however long the line 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-
 from .. import resources
 from ..core.errors import SpecError
 from ..equations import latex
@@ -21,21 +19,11 @@ from ..worksheets.model import SCOPE_HEADINGS, Line, TooLarge, Worksheet, defaul
 NARROW_TERMS = 3  # terms of a sum on one row of a line on a phone
 
 
-@dataclass(frozen=True)
-class _Stacked(latex.Equation):
-    """An equation never written on one row: formula, numbers and result each start a row."""
-
-    def compact(self) -> bool:
-        return False
-
-
-def narrow(ws: Worksheet, ln: Line, key: bool) -> str | None:
+def narrow(ln: Line, key: bool) -> str | None:
     """The line laid out for a phone (see the module's doc), or None when that is how the
     wide layout writes it already."""
-    eq = _Stacked(**{f.name: getattr(ln.equation, f.name) for f in fields(latex.Equation)})
-    if not key:  # the worksheet's box, after "=" (see handcalc.worksheets.model.Builder.line)
-        eq = _Stacked(**{**eq.__dict__, "result": ws.dialect.answer_box(ln.box_em), "relation": "="})
-    tall = latex.aligned(eq.rows(NARROW_TERMS))
+    eq = ln.equation if key else ln.blank_equation
+    tall = latex.aligned(eq.rows(NARROW_TERMS, stacked=True))
     return None if tall == (ln.filled if key else ln.blank) else tall
 
 
@@ -43,7 +31,7 @@ def markdown(ws: Worksheet, key: bool) -> str:
     """The worksheet (or its key) as a Markdown page of the site (arithmatex ``$$`` blocks)."""
     return resources.templates().get_template("worksheet.md.j2").render(
         ws=ws, key=key, scopes=SCOPE_HEADINGS, md=escape_md, math=latex.math_block,
-        narrow=lambda ln: narrow(ws, ln, key)).strip() + "\n"
+        narrow=lambda ln: narrow(ln, key)).strip() + "\n"
 
 
 def site_pages(example) -> Rendered:

@@ -29,6 +29,7 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from functools import cached_property
 from itertools import islice
 from typing import Any
 
@@ -64,18 +65,32 @@ GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
 
 @dataclass(frozen=True)
 class Line:
-    """One equation: the worksheet's row (box empty) and the key's (box filled), as math of the
-    worksheet's dialect (:attr:`Worksheet.dialect`)."""
+    """One equation: the key's line (the answer in its box, after the relation that holds) and
+    the worksheet's (the box empty, after "=": whether the result is exact or rounded is the key's
+    to say), in the worksheet's dialect (:attr:`Worksheet.dialect`)."""
 
     number: int
     lhs: str  # the symbol of the result
-    blank: str  # the rows of the equation, the result replaced by an empty box after "="
-    filled: str  # the same with the result in the box, after the relation that holds ("=" or "≈")
     answer: Shown
     record: Record
     operands: tuple[str, ...]  # the given numbers written on the line (as text)
     equation: latex.Equation  # the key's line as structure (the site lays it out again for phones)
     box_em: float  # the width of its answer box
+
+    @cached_property
+    def blank_equation(self) -> latex.Equation:
+        eq = self.equation
+        return replace(eq, result=eq.dialect.answer_box(self.box_em), relation="=")
+
+    @cached_property
+    def blank(self) -> str:
+        """The worksheet's rows (an ``aligned`` block)."""
+        return self.equation.dialect.aligned(self.blank_equation.rows())
+
+    @cached_property
+    def filled(self) -> str:
+        """The key's rows."""
+        return self.equation.dialect.aligned(self.equation.rows())
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,6 @@ class Worksheet:
     givens: tuple[Given, ...]
     parts: tuple[Part, ...]
     trace: Trace
-    box_em: float  # width of the widest answer box
     worked: int = 1  # the training step worked (training.worked_step)
     dialect: Dialect = LATEX  # the math of lines, rules and givens
     symbol_example: str = ""  # the symbol of the first result (z of layer 1, unit 1), for the instructions
@@ -268,21 +282,18 @@ class Builder:
 
     def line(self, entry: Entry, answer: Shown, box_em: float) -> Line:
         """The line of one entry of the walk: the operands the student worked out earlier are
-        written as the symbols of their lines, the given ones as numbers.  The blank box always
-        follows "=": whether the result is exact or rounded is the key's to say."""
+        written as the symbols of their lines, the given ones as numbers."""
         rec, d = entry.record, self.style.dialect
         derived = [None if p is None else latex.symbol(p, self.style) for p in entry.operands]
         masked = _mask(rec, derived)
         eq = latex.equation(replace(entry, record=masked), self.style)
         if all(x is not None for x in derived):  # nothing given to substitute: formula, then the box
             eq = replace(eq, numbers=(), relation=eq.through())
-        blank = replace(eq, result=d.answer_box(box_em), relation="=")
         filled = replace(eq, result=d.answer_box(box_em, answer.text))
         places = latex.places_of(masked, self.style)  # the digits the line itself was written with
         given = tuple(latex.number(x, places, d=d) for x, o in zip(operands(masked), derived) if o is None)
         self.count += 1
-        return Line(self.count, eq.lhs, d.aligned(blank.rows()), d.aligned(filled.rows()), answer, rec, given, filled,
-                    box_em)
+        return Line(self.count, eq.lhs, answer, rec, given, filled, box_em)
 
 
 def _layer_title(spec: Spec, l: int, head: str = "") -> str:
@@ -378,10 +389,9 @@ def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: in
         parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
                           (f"{d.script(theta, sub=d.text('new'))} = {theta} - {d.greek('eta')}{d.thin}"
                            f"{latex.grad(theta, d)}",), _groups(b, sections, spec, "update")))
-    width = max(box_width([ln.answer]) for p in parts for ln in p.lines)
     return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
                      "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope, worked),
-                     tuple(parts), trace, width, worked, d, latex.symbol(Place("z", 1, 0), replace(st, batch=1)),
+                     tuple(parts), trace, worked, d, latex.symbol(Place("z", 1, 0), replace(st, batch=1)),
                      d.hat("y"))
 
 
