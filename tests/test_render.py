@@ -97,6 +97,39 @@ def test_display_blocks_are_well_formed(name):
                 assert max(len(row.split("&")) for row in m.split(r"\\")) <= latex.MAX_COLS, path
 
 
+@pytest.mark.parametrize("name", ["golf", "mazur", "gaussian"])
+def test_long_training_tables_the_chart_epochs_and_ships_every_epoch_as_csv(name):
+    """A long run's loss table lists the epochs its log-scale chart spreads evenly (1–9, then each
+    10th, 100th, … and the last); the CSV beside the page holds every epoch.  Read from the page's
+    HTML and the CSV's text, checked against the trace."""
+    assert render.log_epochs(1234)[-4:] == [800, 900, 1000, 1234] and render.log_epochs(3) == [1, 2, 3]
+    trace, r = rendered(name)
+    n = len(trace.epoch_loss)
+    html = to_html(pages(name)["training.md"])
+    assets = {a.path: a.data for a in r.assets}
+    block = html.split("Mean loss at", 1)[1] if n > 50 else html.split("mean loss", 1)[1]
+    rows = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>\s*<td[^>]*>([^<]+)</td>\s*</tr>", block.split("</table>")[0])
+    shown = [int(e) for e, _ in rows]
+    csv = assets.get("loss-per-epoch.csv", b"").decode().splitlines()
+    if n <= 50:
+        assert shown == list(range(1, n + 1)) and not csv
+        return
+    decades = [e for e in range(1, n + 1) if str(e).rstrip("0") in "123456789" and len(str(e).rstrip("0")) == 1]
+    assert shown == decades + ([n] if decades[-1] != n else []), shown
+    assert f"all {n}" in html and 'href="loss-per-epoch.csv"' in html
+    assert csv[0] == "epoch,mean_loss" and len(csv) == n + 1
+    values = {}
+    for line in csv[1:]:
+        e, v = line.split(",")
+        values[int(e)] = v
+    assert sorted(values) == list(range(1, n + 1))
+    for e, printed in rows:
+        exact = values[int(e)]
+        assert abs(float(exact) - float(trace.epoch_loss[int(e) - 1])) <= 1e-12
+        want = f"{float(exact):.{trace.spec.display.decimals}f}"
+        assert printed.replace("≈", "").replace("−", "-").strip() == want, (e, printed, exact)
+
+
 def test_forward_only_spec_works_each_sample():
     p = pages("seven-layer")
     assert "#### Sample 2" in p["forward.md"]

@@ -37,6 +37,9 @@ def _label(v: float) -> str:
     return f"{v:.6g}".replace("-", "−")
 
 
+LOG_EPOCHS = 50  # more epochs than this: the epoch axis is logarithmic
+
+
 def _y_range(values: Sequence[float]) -> tuple[float, float]:
     low, high = min(values), max(values)
     pad = (high - low) * 0.06 or abs(high) * 0.1 or 1.0
@@ -47,7 +50,7 @@ def loss_svg(trace: Trace) -> bytes:
     """The mean loss per epoch (and per exact step when there are few epochs) as SVG bytes."""
     losses = [float(v) for v in trace.epoch_loss]
     n = len(losses)
-    log_x = n > 50
+    log_x = n > LOG_EPOCHS
     steps: list[tuple[float, float]] = []
     if n <= 3 and trace.steps:
         steps = [(s.number / max(len(trace.steps), 1) * n, float(s.loss.value)) for s in trace.steps]

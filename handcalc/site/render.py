@@ -23,7 +23,7 @@ from .. import resources
 from ..core.check import Report
 from ..core.display import joint, show
 from ..core.functions import ACTIVATIONS, LOSSES
-from ..core.numbers import Num
+from ..core.numbers import Num, to_decimal_string
 from ..core.spec import LayerSpec, Spec
 from ..core.trace import After, Applied, BackwardLayer, ForwardLayer, Record, Step, Trace
 from ..core.walk import Section, trace_sections
@@ -34,7 +34,7 @@ from ..equations.pagecheck import PageCheck, check_pages
 from ..escape import escape_md
 from ..pages import Asset, Page, Rendered
 from .diagram import network_svg
-from .plot import loss_svg
+from .plot import LOG_EPOCHS, loss_svg
 
 DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
 DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big
@@ -43,6 +43,7 @@ SUM_KEEP = 3  # terms kept at the start of an abbreviated batch sum
 FOLD_SIZE = 24  # element-wise expansions per fold at most
 GROUP = 6  # equations per display block inside a fold
 TABLE_FOLD = 12  # data tables longer than this are folded
+LOSS_CSV = "loss-per-epoch.csv"  # every epoch's mean loss, beside the training page
 GRADIENT_ROWS = 40  # gradient comparisons shown open on the check page at most
 
 # ---------------------------------------------------------------------------
@@ -80,6 +81,21 @@ def cell(x: Num, style: Style, rounded: bool = False) -> str:
     """A number in a table cell: ``≈`` in front when it is rounded."""
     s = show(x, style.decimals, rounded)
     return ("≈ " if s.approx else "") + s.text.replace("-", "−")
+
+
+def log_epochs(n: int) -> list[int]:
+    """Epochs 1…n on a log scale: k·10^d for k = 1…9, and n."""
+    out, power = [], 1
+    while power <= n:
+        out += [k * power for k in range(1, 10) if k * power <= n]
+        power *= 10
+    return out if out[-1] == n else [*out, n]
+
+
+def loss_csv(trace: Trace) -> bytes:
+    """Every epoch's mean loss as CSV (numbers as ``handcalc run --json`` writes them)."""
+    rows = ["epoch,mean_loss", *(f"{e},{to_decimal_string(v)}" for e, v in enumerate(trace.epoch_loss, start=1))]
+    return ("\n".join(rows) + "\n").encode()
 
 
 def rec_cell(rec: Record, style: Style) -> str:
@@ -592,10 +608,15 @@ def training_page(c: Ctx, worked: Step) -> dict:
               ", ".join(str(i + 1) for i in s.batch[:6]) + (" …" if len(s.batch) > 6 else ""),
               rec_cell(s.loss, st), "" if s.after is None else rec_cell(s.after.loss, st)] for s in tr.steps]
     step_table = table(["step", "epoch", "training rows", "loss L", "L after the update"], steps)
-    epochs = [[str(e + 1), cell(v, st)] for e, v in enumerate(tr.epoch_loss)]
-    epoch_table = table(["epoch", "mean loss"], epochs)
-    if len(epochs) > TABLE_FOLD:
-        epoch_table = fold(f"Mean loss of all {len(epochs)} epochs", epoch_table, "note")
+    n = len(tr.epoch_loss)
+    shown = log_epochs(n) if n > LOG_EPOCHS else list(range(1, n + 1))
+    epoch_table = table(["epoch", "mean loss"], [[str(e), cell(tr.epoch_loss[e - 1], st)] for e in shown])
+    if len(shown) < n:
+        note = (f"Epochs 1 to 9, then every 10th to 90, every 100th to 900 and so on, and the last one: evenly "
+                f"spread on the chart's logarithmic epoch axis. The file [{LOSS_CSV}]({LOSS_CSV}) holds all {n}.")
+        epoch_table = fold(f"Mean loss at {len(shown)} of the {n} epochs", note + "\n\n" + epoch_table, "note")
+    elif n > TABLE_FOLD:
+        epoch_table = fold(f"Mean loss of all {n} epochs", epoch_table, "note")
     final = "\n\n".join(params_block(l + 1, p.W, p.b, st, r"_{\text{final}}") for l, p in enumerate(tr.final))
     preds = []
     for p in tr.predictions:
@@ -755,5 +776,7 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
     assets = [Asset("network.svg", diagram.encode())]
     if chart:
         assets.append(Asset("loss.svg", chart))
+        if len(trace.epoch_loss) > LOG_EPOCHS:
+            assets.append(Asset(LOSS_CSV, loss_csv(trace)))
     return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),
                     tuple(str(f) for f in lines.failures))
