@@ -25,8 +25,18 @@ def _loss(name: str, y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def to_arrays(params: Sequence) -> Arrays:
-    return [(np.array([[float(w) for w in row] for row in p.W]),
-             None if p.b is None else np.array([float(v) for v in p.b])) for p in params]
+    """The parameters as float64 arrays: views into one buffer, so that a single sum over it says
+    whether every weight and bias is still finite (:func:`_finite`)."""
+    sizes = [(len(p.W), len(p.W[0]), None if p.b is None else len(p.b)) for p in params]
+    flat = np.array([float(v) for p in params for v in (*(w for row in p.W for w in row), *(p.b or ()))])
+    arrays, at = [], 0
+    for rows, cols, nb in sizes:
+        W = flat[at:at + rows * cols].reshape(rows, cols)
+        at += rows * cols
+        b = None if nb is None else flat[at:at + nb]
+        at += nb or 0
+        arrays.append((W, b))
+    return arrays
 
 
 def _forward(spec: Spec, arrays: Arrays, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -76,19 +86,22 @@ class _Stepper:
         for l in range(len(self.layers) - 1, -1, -1):
             (act, slope, trainable), (W, b) = self.layers[l], arrays[l]
             dz = act.np_delta(np, zs[l], acts[l + 1], da, slope)
-            dW = acts[l].T @ dz / n
+            # (with one sample the batch mean is that sample's value: x / 1 and a sum of one term are
+            # exact, so skipping them gives the same bits)
+            dW = acts[l].T @ dz if n == 1 else acts[l].T @ dz / n
             if l > 0:
                 da = dz @ W.T
             W -= self.lr * dW
             if b is not None and trainable:
-                b -= self.lr * (np.add.reduce(dz, axis=0) / n)  # dz.mean(axis=0), without its overhead
-        return float(np.add.reduce(per, axis=None) / per.size)  # per.mean()
+                b -= self.lr * (dz[0] if n == 1 else np.add.reduce(dz, axis=0) / n)  # dz.mean(axis=0)
+        return per.item() if per.size == 1 else float(np.add.reduce(per, axis=None) / per.size)  # per.mean()
 
     def _check_domain(self, p: np.ndarray) -> None:
         if self.domain is None:
             return
         low, high, closed = self.domain
-        if (p >= low).all() and (p <= high).all() if closed else (p > low).all() and (p < high).all():
+        least, most = (p.item(),) * 2 if p.size == 1 else (p.min(), p.max())  # (NaN if any is NaN)
+        if (low <= least and most <= high) if closed else (low < least and most < high):
             return  # (NaN fails every comparison, so it is caught below)
         inside = (p >= low) & (p <= high) if closed else (p > low) & (p < high)
         s, j = np.argwhere(~inside)[0]
@@ -101,9 +114,7 @@ class _OutOfDomain(Exception):
 
 def _finite(spec: Spec, arrays: Arrays, loss: float, number: int) -> None:
     """Stop, naming the step and the quantity, when training leaves the finite float64 range."""
-    total = np.add.reduce
-    if math.isfinite(loss) and all(math.isfinite(total(W, axis=None)) and (b is None or math.isfinite(total(b)))
-                                   for W, b in arrays):
+    if math.isfinite(loss) and math.isfinite(np.add.reduce(arrays[0][0].base)):  # (the buffer of :func:`to_arrays`)
         return  # a sum is finite only when every term is (an inf or a NaN makes it inf or NaN)
     what = None if np.isfinite(loss) else f"the batch loss is {loss}"
     for l, (W, b) in enumerate(arrays, start=1):
