@@ -300,3 +300,52 @@ def test_no_raw_tex_in_the_search_index_or_titles(site: Path) -> None:
     for page in site.rglob("*.html"):
         title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), re.S)
         assert title and not tex.search(title.group(1)), page
+
+
+class _Counting:
+    """A process pool that counts the jobs given to it (and can be made to fail at submitting)."""
+
+    def __init__(self, pool, broken: bool = False) -> None:
+        self.pool, self.broken, self.jobs = pool, broken, []
+
+    def submit(self, fn, *args, **kwargs):
+        self.jobs.append(fn.__name__)
+        if self.broken:
+            from concurrent.futures.process import BrokenProcessPool
+            raise BrokenProcessPool("a worker died")
+        return self.pool.submit(fn, *args, **kwargs)
+
+
+def test_a_pool_runs_the_float64_updates_aside_with_the_same_pages(tmp_path: Path) -> None:
+    """Under ``mkdocs serve`` an edited spec's float64 updates run in a worker process while the
+    exact steps are re-checked: the pages are the same as in one process, and with a pool that
+    has died too (then everything runs here).  Forward-only and exact-only specs need no worker."""
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for name in ("golf", "candy-bar", "seven-layer"):
+        shutil.copy(ROOT / "examples" / f"{name}.yaml", folder)
+    alone = {c.slug: c for c in sitegen.collect(folder, workers=1)}
+    pool = sitegen.worker_pool(1)
+    assert pool is not None
+    try:
+        for broken in (False, True):
+            for name, collected in alone.items():
+                counting = _Counting(pool, broken)
+                got = sitegen.collect(folder, workers=1, pool=counting,
+                                      memo={k: v for k, v in _memo(folder, alone).items() if v.slug != name})
+                got = {c.slug: c for c in got}
+                assert got[name].rendered == collected.rendered, (name, broken)
+                assert got[name].report_failures == collected.report_failures == 0
+                assert counting.jobs == (["long_run"] if name == "golf" else []), (name, counting.jobs)
+    finally:
+        pool.shutdown()
+
+
+def _memo(folder: Path, collected: dict) -> dict:
+    """A memo holding every example of ``folder`` (keyed as :func:`sitegen.collect` keys it)."""
+    import hashlib
+    out = {}
+    for path in sitegen.spec_files(folder):
+        key = (str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest())
+        out[key] = collected[escape.slug(path.stem)]
+    return out

@@ -28,7 +28,7 @@ from .functions import ACTIVATIONS, Role, evaluate
 from .numbers import Num
 from .spec import Spec
 from .trace import Params, Record, Step, Trace
-from .walk import records
+from .walk import records, step_records
 
 H_EXACT = Num(Fraction(1, 10**25))
 H_FLOAT = 1e-6
@@ -204,11 +204,20 @@ def gradients(spec: Spec, s: Step, params: Sequence[Params], report: Report) -> 
 
 def check(trace: Trace, fd_steps: int | None = None) -> Report:
     """Re-check a whole trace; finite differences on the first ``fd_steps`` steps (all by default)."""
-    spec = trace.spec
+    report = check_steps(trace.spec, trace.initial, trace.steps, fd_steps)
+    if trace.inference:
+        for where, rec in records(trace):
+            recheck(f"forward {where}", rec, trace.spec, report)
+    return report
+
+
+def check_steps(spec: Spec, initial: Sequence[Params], steps: Sequence[Step], fd_steps: int | None = None) -> Report:
+    """Re-check the exact steps of a run (all :func:`check` reads of a training run: it can
+    start before the float64 updates after them are done)."""
     report = Report()
-    params = trace.initial
-    for n, s in enumerate(trace.steps):
-        for where, rec in records(trace, s):
+    params = tuple(initial)
+    for n, s in enumerate(steps):
+        for where, rec in step_records(spec, s):
             recheck(f"step {s.number} {where}", rec, spec, report)
         if fd_steps is None or n < fd_steps:
             gradients(spec, s, params, report)
@@ -216,7 +225,4 @@ def check(trace: Trace, fd_steps: int | None = None) -> Report:
             Params(tuple(tuple(u.value for u in row) for row in up.W),
                    p.b if up.b is None else tuple(u.value for u in up.b))
             for p, up in zip(params, s.update))
-    if trace.inference:
-        for where, rec in records(trace):
-            recheck(f"forward {where}", rec, spec, report)
     return report

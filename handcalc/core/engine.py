@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES, Role, evaluate, in_domain
@@ -42,6 +44,9 @@ from .trace import (
     Update,
     UpdateLayer,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_EXACT_DIGITS = 2_000  # exact parameters larger than this stop the run (see _check_size)
 MAX_LOG2 = 1000  # |weight| ≥ 2^1000 ≈ 1e301 after an exact step stops the run: beyond float64 (about 1.8e308)
@@ -263,37 +268,75 @@ def predict(spec: Spec, params: Sequence[Params], r: Rounder) -> tuple[tuple[Pre
     return tuple(preds), accuracy
 
 
-def run(spec: Spec, progress: Progress | None = None) -> Trace:
-    """Train (or, without a loss, only run forward) and return the whole trace."""
-    r = Rounder(spec.display.rounding == "hand", spec.display.decimals)
-    params = initial_params(spec)
-    initial = params
+@dataclass(frozen=True)
+class Exact:
+    """The exact part of a run: the spec's first ``exact_steps`` updates, and the updates left
+    for the float64 path (:func:`long_run`).  :func:`finish` makes the whole trace of both."""
+
+    spec: Spec
+    initial: tuple[Params, ...]
+    steps: tuple[Step, ...]
+    params: tuple[Params, ...]  # after the exact steps
+    rest: tuple[tuple[int, tuple[int, ...]], ...]  # (epoch, batch) of each float64 update still to run
+
+
+LongRun = tuple[list[tuple["np.ndarray", "np.ndarray | None"]], list[float]]  # fast.train: final arrays, losses
+
+
+def exact(spec: Spec, progress: Progress | None = None) -> Exact:
+    """The exact updates of a run (all of them, when it has no float64 part)."""
+    params = initial = initial_params(spec)
     steps: list[Step] = []
-    epoch_losses: dict[int, list[Num]] = {}
+    r = Rounder(spec.display.rounding == "hand", spec.display.decimals)
     plan = schedule(spec) if spec.trains else iter(())
     for number in range(1, spec.training.exact_steps + 1):
         epoch, batch = next(plan)
         rec, params = step(spec, params, number, epoch, batch, r)
         _check_size(params, number)
         steps.append(rec)
-        epoch_losses.setdefault(epoch, []).append(rec.loss.value)
         if progress:
             progress(1)
-    rest = list(plan)
-    if rest:
-        from . import fast  # numpy, imported only when a run has float64 steps (a quick start otherwise)
+    return Exact(spec, initial, tuple(steps), params, tuple(plan))
 
-        final_f, losses = fast.train(spec, params, rest, progress, first=len(steps) + 1)
+
+def long_run(spec: Spec, params: tuple[Params, ...], rest: Sequence[tuple[int, tuple[int, ...]]], first: int = 1,
+             progress: Progress | None = None) -> LongRun | None:
+    """The float64 updates ``rest`` from ``params`` (None when there are none); ``first`` is the
+    number of the first of them.  A pure function of its arguments: it may run in another
+    process while this one re-checks the exact steps (:func:`exact` gives the arguments)."""
+    if not rest:
+        return None
+    from . import fast  # numpy, imported only when a run has float64 steps (a quick start otherwise)
+
+    return fast.train(spec, params, rest, progress, first=first)
+
+
+def finish(ex: Exact, long: LongRun | None) -> Trace:
+    """The whole trace: the exact steps, the float64 run's result, and the predictions with the
+    final parameters."""
+    spec, params = ex.spec, ex.params
+    epoch_losses: dict[int, list[Num]] = {}
+    for rec in ex.steps:
+        epoch_losses.setdefault(rec.epoch, []).append(rec.loss.value)
+    if long is not None:
+        final_f, losses = long
         params = tuple(Params(tuple(tuple(Num.of_float(w) for w in row) for row in W),
                               None if b is None else tuple(Num.of_float(v) for v in b)) for W, b in final_f)
-        for (epoch, _), loss in zip(rest, losses):
+        for (epoch, _), loss in zip(ex.rest, losses):
             epoch_losses.setdefault(epoch, []).append(Num.of_float(loss))
     epoch_loss = tuple(_mean(v) for _, v in sorted(epoch_losses.items()))
+    r = Rounder(spec.display.rounding == "hand", spec.display.decimals)
     predictions, accuracy = predict(spec, params, r)
     inference = None
     if not spec.trains and spec.train:
         inference = forward(spec, params, [tuple(Num(v) for v in s.x) for s in spec.train], r)
-    return Trace(spec, initial, tuple(steps), params, epoch_loss, len(rest), predictions, accuracy, inference)
+    return Trace(spec, ex.initial, ex.steps, params, epoch_loss, len(ex.rest), predictions, accuracy, inference)
+
+
+def run(spec: Spec, progress: Progress | None = None) -> Trace:
+    """Train (or, without a loss, only run forward) and return the whole trace."""
+    ex = exact(spec, progress)
+    return finish(ex, long_run(spec, ex.params, ex.rest, len(ex.steps) + 1, progress))
 
 
 def _check_size(params: Sequence[Params], number: int) -> None:

@@ -13,3 +13,7 @@ class SpecError(Exception):
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.message = message
+
+    def __reduce__(self) -> tuple:
+        """Pickled as (field, message): an error raised in a worker process reaches its caller whole."""
+        return type(self), (self.field, self.message)

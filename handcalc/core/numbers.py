@@ -42,6 +42,10 @@ class Num:
     def __setattr__(self, name: str, value: object) -> None:  # pragma: no cover
         raise AttributeError("Num is immutable")
 
+    def __reduce__(self) -> tuple:
+        """Pickled by its value (a run's parameters go to a worker process)."""
+        return Num, (self.v,)
+
     # -- construction -----------------------------------------------------
     @staticmethod
     def of(x: int | Fraction | str | Num) -> Num:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .functions import ACTIVATIONS
+from .spec import Spec
 from .trace import ForwardLayer, Record, Step, Trace
 
 #: the kinds of place, as the check names them (``L1`` is one sample's loss, ``J`` an entry ∂a_k/∂z_j)
@@ -148,11 +149,16 @@ def step_sections(step: Step, elementwise: Sequence[bool], derivative_of: Sequen
 def trace_sections(trace: Trace, step: Step | None = None) -> list[Section]:
     """The sections of one step of a trace (the first by default), or of its forward pass
     when it only runs forward."""
-    acts = [ACTIVATIONS[lay.activation] for lay in trace.spec.layers]
-    elementwise = [a.elementwise for a in acts]
     if trace.steps:
-        return step_sections(step or trace.steps[0], elementwise, [a.derivative_of for a in acts])
-    return list(forward_sections(trace.inference or (), elementwise))
+        return spec_step_sections(trace.spec, step or trace.steps[0])
+    return list(forward_sections(trace.inference or (), [ACTIVATIONS[lay.activation].elementwise
+                                                         for lay in trace.spec.layers]))
+
+
+def spec_step_sections(spec: Spec, step: Step) -> list[Section]:
+    """The sections of one step of a run of ``spec``."""
+    acts = [ACTIVATIONS[lay.activation] for lay in spec.layers]
+    return step_sections(step, [a.elementwise for a in acts], [a.derivative_of for a in acts])
 
 
 def entries(sections: Sequence[Section]) -> Iterator[Entry]:
@@ -163,4 +169,10 @@ def entries(sections: Sequence[Section]) -> Iterator[Entry]:
 def records(trace: Trace, step: Step | None = None) -> Iterator[tuple[Place, Record]]:
     """Every record of one step (or of the forward pass) with its place."""
     for e in entries(trace_sections(trace, step)):
+        yield e.place, e.record
+
+
+def step_records(spec: Spec, step: Step) -> Iterator[tuple[Place, Record]]:
+    """Every record of one step of a run of ``spec`` with its place."""
+    for e in entries(spec_step_sections(spec, step)):
         yield e.place, e.record

@@ -45,6 +45,7 @@ import logging
 import os
 import sysconfig
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from functools import cache as _cache
 from importlib import metadata
@@ -120,10 +121,20 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         self._render_context: str | None = None  # what every page's rendering depends on (per build; "" = never reuse)
         self.rendered: dict[str, bool] = {}  # src_uri → whether the finished page came from the cache, this build
         self._template_class = type("PageTemplate", (_PageTemplate,), {"remember": self._render})
+        self._pool: ProcessPoolExecutor | None = None  # under ``mkdocs serve``: worker processes forked at start
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
-        """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``."""
+        """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``, and starts its
+        worker processes there while the server has no threads yet (an edited spec's float64
+        updates then run in one of them while this process re-checks its exact steps)."""
         self._serving = command == "serve"
+        if self._serving and self._pool is None and self.config.workers != 1:
+            self._pool = sitegen.worker_pool(self.config.workers)
+
+    def on_shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         _markdown_extensions(config)
@@ -132,7 +143,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         try:
             self._collected = sitegen.collect(self.config.examples, memo=self._memo,
                                               on_error=self._show_error if self._serving else None,
-                                              workers=self.config.workers)
+                                              workers=self.config.workers, pool=self._pool)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
         except (SpecError, ValueError, OSError) as exc:
             raise PluginError(f"handcalc: {printable(str(exc))}") from None

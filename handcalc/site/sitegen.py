@@ -32,7 +32,8 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
@@ -131,18 +132,42 @@ def _fits_pages(spec: Spec) -> None:
                         "(`handcalc run` and `handcalc check` still take this one)")
 
 
-def run_example(path: Path, slug: str) -> Example:
-    """``spec.load → engine.run → check.check`` for one spec file."""
+def run_example(path: Path, slug: str, pool: Executor | None = None) -> Example:
+    """``spec.load → engine.run → check.check`` for one spec file.  With ``pool`` (a process pool
+    that is already running), a training run's float64 updates run in one of its processes while
+    this one re-checks the exact steps; the result is the same."""
     try:
         spec = spec_mod.load(path)
         _fits_pages(spec)
-        trace = engine.run(spec)
+        if pool is None:
+            trace, report = engine.run(spec), None
+        else:
+            trace, report = _overlapped(spec, pool)
     except SpecError as exc:
         raise _in_file(path, exc) from None
     linked = _linked(spec, path)
     if linked is not spec:
         spec, trace = linked, replace(trace, spec=linked)
-    return Example(path, slug, trace, check_mod.check(trace))
+    return Example(path, slug, trace, check_mod.check(trace) if report is None else report)
+
+
+def _overlapped(spec: Spec, pool: Executor) -> tuple[Trace, Report | None]:
+    """:func:`engine.run` with its float64 part in ``pool``, and the report of the exact steps
+    (all :func:`check.check` reads of a training run) made meanwhile; None without a float64 part."""
+    ex = engine.exact(spec)
+    if not ex.rest:
+        return engine.finish(ex, None), None
+    args = (spec, ex.params, ex.rest, len(ex.steps) + 1)
+    try:
+        job = pool.submit(engine.long_run, *args)
+    except (BrokenProcessPool, RuntimeError):  # the pool is gone (a worker died, or it was shut down)
+        job = None
+    report = check_mod.check_steps(spec, ex.initial, ex.steps)
+    try:
+        long = job.result() if job is not None else engine.long_run(*args)
+    except BrokenProcessPool:
+        long = engine.long_run(*args)
+    return engine.finish(ex, long), report
 
 
 def _linked(spec: Spec, path: Path) -> Spec:
@@ -224,18 +249,20 @@ def undump(key: tuple[str, str], d: dict) -> Collected | None:
     return Collected(source, d["slug"], spec, rendered, report_failures=d["report_failures"])
 
 
-def produce(path: Path, slug: str, producers: Sequence[Producer]) -> Collected:
-    """One spec run, re-checked and turned into pages by every producer."""
-    example = run_example(path, slug)
+def produce(path: Path, slug: str, producers: Sequence[Producer], pool: Executor | None = None) -> Collected:
+    """One spec run, re-checked and turned into pages by every producer (``pool``: see
+    :func:`run_example`)."""
+    example = run_example(path, slug, pool)
     return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]),
                      report_failures=len(example.report.failures))
 
 
-def _guarded(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | SpecError:
+def _guarded(path: Path, slug: str, producers: Sequence[Producer],
+             pool: Executor | None = None) -> Collected | SpecError:
     """:func:`produce`, any failure returned as a :class:`SpecError` naming the file: a spec
     must never stop the other examples, nor leave ``mkdocs serve`` without an answer."""
     try:
-        return produce(path, slug, producers)
+        return produce(path, slug, producers, pool)
     except SpecError as exc:
         return _in_file(path, exc)
     except Exception as exc:  # noqa: BLE001 - a failure we did not foresee still gets one line
@@ -258,25 +285,50 @@ def _cost(path: Path) -> int:
     return max(1, len(spec.train)) * sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
 
 
-def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer],
-                 workers: int) -> list[Collected | SpecError]:
-    """Every spec of ``todo`` produced: in forked worker processes when there is more than
-    one spec and this process runs a single thread (forking a threaded process, such as
-    ``mkdocs serve`` once it is serving, can deadlock the child), otherwise one by one."""
-    if workers <= 1 or len(todo) <= 1 or threading.active_count() > 1 or "fork" not in \
-            multiprocessing.get_all_start_methods():
-        return [_guarded(path, slug, producers) for path, slug in todo]
+def worker_pool(workers: int | None = None) -> ProcessPoolExecutor | None:
+    """A pool of ``workers`` processes (default: one per CPU core), forked now and kept: for a
+    long-lived process, such as ``mkdocs serve``, that will start threads later (forking a
+    threaded process can deadlock the child).  None where this process already runs threads
+    or cannot fork."""
+    if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    pool = ProcessPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1),
+                               mp_context=multiprocessing.get_context("fork"))
+    pool.submit(int).result()  # (with fork, every worker starts at the first job)
+    return pool
+
+
+def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer], workers: int,
+                 pool: Executor | None = None) -> list[Collected | SpecError]:
+    """Every spec of ``todo`` produced: in worker processes when there is more than one spec —
+    those of ``pool``, or processes forked for this call when this process runs a single thread
+    (forking a threaded process, such as ``mkdocs serve`` once it is serving, can deadlock the
+    child) — otherwise one by one (a single spec's float64 run in ``pool``, see :func:`run_example`)."""
+    if len(todo) <= 1 or (pool is None and (workers <= 1 or threading.active_count() > 1
+                                            or "fork" not in multiprocessing.get_all_start_methods())):
+        return [_guarded(path, slug, producers, pool) for path, slug in todo]
     order = sorted(range(len(todo)), key=lambda i: -_cost(todo[i][0]))
+    if pool is not None:
+        try:
+            return _in_pool(pool, todo, order, producers)
+        except BrokenProcessPool:  # a worker died: the rest here, one by one
+            return [_guarded(path, slug, producers) for path, slug in todo]
     ctx = multiprocessing.get_context("fork")  # the workers start with everything this process imported
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
-        futures = {i: pool.submit(_produce_job, *todo[i], tuple(producers)) for i in order}
-        results = [futures[i].result() for i in range(len(todo))]
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as own:
+        return _in_pool(own, todo, order, producers)
+
+
+def _in_pool(pool: Executor, todo: Sequence[tuple[Path, str]], order: Sequence[int],
+             producers: Sequence[Producer]) -> list[Collected | SpecError]:
+    futures = {i: pool.submit(_produce_job, *todo[i], tuple(producers)) for i in order}
+    results = [futures[i].result() for i in range(len(todo))]
     return [SpecError(*r) if isinstance(r, tuple) else r for r in results]
 
 
 def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
             memo: MutableMapping[tuple[str, str], Collected] | None = None,
-            on_error: OnError | None = None, workers: int | None = None) -> list[Collected]:
+            on_error: OnError | None = None, workers: int | None = None,
+            pool: Executor | None = None) -> list[Collected]:
     """Run every spec of ``examples_dir`` and every producer on it.
 
     The specs run in ``workers`` processes at once (default: one per CPU core), the
@@ -285,7 +337,8 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     spec; entries of files that are gone or changed are dropped.  A spec that fails to
     load or run raises its :class:`SpecError` (file and field named; the first such spec
     by name), unless ``on_error`` is given: then ``on_error(path, slug, error)`` supplies
-    what the site shows for it instead."""
+    what the site shows for it instead.  ``pool`` (optional, see :func:`worker_pool`): processes
+    to use instead of forking new ones, and for a single spec, to run its float64 updates in."""
     examples_dir = Path(examples_dir)
     slugs: dict[str, Path] = {}
     failed: dict[Path, SpecError] = {}  # specs that cannot be read, or whose page name another gives too
@@ -316,7 +369,7 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     todo = [(path, folder) for path, folder, key in keyed
             if path not in failed and (memo is None or key not in memo)]
     made: dict[Path, Collected | SpecError] = dict(failed)
-    made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1)))
+    made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1, pool)))
     out: list[Collected] = []
     for path, folder, key in keyed:
         item = memo[key] if path not in made else made[path]
