@@ -130,6 +130,10 @@ def test_editing_a_weight_updates_the_page(project: Path) -> None:
         forward = "examples/candy-bar/forward/"
         page = server.wait_for(forward, lambda p: "Forward pass" in p, START_S)
         assert before in numbers(page)
+        # the examples folder is watched through file events (noticed at once), not by MkDocs'
+        # half-second polling; the rebuild below shows that the events reach the server
+        watching = re.search(r"Watching paths for changes: (.*)", server.log())
+        assert watching and "'docs'" in watching[1] and "examples" not in watching[1], server.log()
         docs_before = snapshot(project / "docs")
         other = server.get("examples/candy-bar-mse/forward/")
 
