@@ -60,7 +60,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority, get_plugin_logger
 from mkdocs.structure import StructureItem
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
@@ -141,7 +141,27 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+    @event_priority(100)
+    def _compile_once(self, config: MkDocsConfig) -> MkDocsConfig:
+        """Every Jinja environment of the theme — the one pages are rendered with and those other
+        plugins make (Material's search makes three per build to translate its labels) — keeps
+        compiled templates for the whole ``mkdocs serve`` session instead of compiling them on
+        every rebuild (a template whose source changed is compiled again).  In memory only:
+        compiled templates are code, never read from disk.  (``Theme.get_env`` of this build's
+        theme, wrapped before the other plugins' ``on_config`` run.)"""
+        theme, compiled = config.theme, self._compiled
+        make = type(theme).get_env
+
+        def get_env() -> jinja2.Environment:
+            env = make(theme)
+            if env.bytecode_cache is None:
+                env.bytecode_cache = compiled
+            return env
+
+        theme.get_env = get_env  # type: ignore[method-assign]
+        return config
+
+    def _run_examples(self, config: MkDocsConfig) -> MkDocsConfig:
         _markdown_extensions(config)
         _add_assets(config)
         self._open_cache(config)
@@ -162,6 +182,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         if config.nav is not None:
             config.nav = _expand(config.nav, f"{self.config.folder}/index.md", section)
         return config
+
+    on_config = CombinedEvent(_compile_once, _run_examples)
 
     def _open_cache(self, config: MkDocsConfig) -> None:
         """The cache of this build: the folder's (``cache``: true) or memory only; the same object
@@ -301,11 +323,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             index.add_entry_from_context = remembered
 
     def on_env(self, env: Any, /, *, config: MkDocsConfig, files: Files) -> Any:
-        """The theme's templates compiled once per ``mkdocs serve`` session, not on every rebuild
-        (MkDocs makes a new Jinja environment each time; a template whose source changed is
-        compiled again).  In memory only: compiled templates are code, never read from disk."""
-        if env.bytecode_cache is None:
-            env.bytecode_cache = self._compiled
+        """Finished pages from the cache (:meth:`_render`)."""
         if self._store is not None and env.template_class is jinja2.Template:
             env.template_class = self._template_class
         return env
