@@ -227,10 +227,10 @@ def main(argv: list[str] | None = None) -> None:
         before = measure(export(args.before, Path(old)), args.edits)
     after = measure(None, args.edits)
     rows = [
-        ("serve: save → the browser shows the new number (median, min–max)", seconds(before["reload"]), seconds(after["reload"]),
-         f"< {RELOAD_TARGET_S:g} s", statistics.median(after["reload"]) < RELOAD_TARGET_S),
-        ("serve: CPU time of the server and its workers meanwhile", seconds(before["reload cpu"]), seconds(after["reload cpu"]),
-         "", None),
+        ("serve: save → the browser shows the new number (median, min–max)", seconds(before["reload"]),
+         seconds(after["reload"]), f"< {RELOAD_TARGET_S:g} s", statistics.median(after["reload"]) < RELOAD_TARGET_S),
+        ("serve: CPU time of the server and its workers meanwhile", seconds(before["reload cpu"]),
+         seconds(after["reload cpu"]), "", None),
         ("serve: rebuild as MkDocs logs it", seconds(before["logged"]), seconds(after["logged"]), "", None),
         ("cold mkdocs build --strict", f"{before['cold']:.2f} s", f"{after['cold']:.2f} s", "", None),
         ("cold build, CPU time (all processes)", f"{before['cold cpu']:.2f} s", f"{after['cold cpu']:.2f} s", "",

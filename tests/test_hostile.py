@@ -128,8 +128,10 @@ def _serve(case: Case, tmp: Path) -> tuple[int, str, str]:
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     try:
-        plugin.on_config(SimpleNamespace(nav=None, markdown_extensions=[], mdx_configs={}, extra_css=[],
-                                         extra_javascript=[]))
+        config = SimpleNamespace(nav=None, markdown_extensions=[], mdx_configs={}, extra_css=[], extra_javascript=[],
+                                 theme=None)
+        for event in HandcalcPlugin.on_config.methods:  # (as MkDocs runs a combined event, by priority)
+            event(plugin, config)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)

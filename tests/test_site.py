@@ -325,8 +325,11 @@ def test_a_pool_runs_the_float64_updates_aside_with_the_same_pages(tmp_path: Pat
     for name in ("golf", "candy-bar", "seven-layer"):
         shutil.copy(ROOT / "examples" / f"{name}.yaml", folder)
     alone = {c.slug: c for c in sitegen.collect(folder, workers=1)}
-    pool = sitegen.worker_pool(1)
-    assert pool is not None
+    # (the serve plugin forks its pool before the server's threads start; a test process may run
+    # threads already, so this pool starts its worker afresh)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
     try:
         for broken in (False, True):
             for name, collected in alone.items():
@@ -339,6 +342,18 @@ def test_a_pool_runs_the_float64_updates_aside_with_the_same_pages(tmp_path: Pat
                 assert counting.jobs == (["long_run"] if name == "golf" else []), (name, counting.jobs)
     finally:
         pool.shutdown()
+
+
+def test_no_pool_is_forked_from_a_process_running_threads() -> None:
+    import threading
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert sitegen.worker_pool(1) is None
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _memo(folder: Path, collected: dict) -> dict:

@@ -150,7 +150,9 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         compiled templates are code, never read from disk.  (``Theme.get_env`` of this build's
         theme, wrapped before the other plugins' ``on_config`` run.)"""
         theme, compiled = config.theme, self._compiled
-        make = type(theme).get_env
+        make = getattr(type(theme), "get_env", None)
+        if make is None:
+            return config
 
         def get_env() -> jinja2.Environment:
             env = make(theme)
