@@ -344,6 +344,27 @@ def test_a_pool_runs_the_float64_updates_aside_with_the_same_pages(tmp_path: Pat
         pool.shutdown()
 
 
+def test_a_float64_failure_in_the_pool_names_the_file_and_the_step(tmp_path: Path) -> None:
+    """A spec whose float64 updates diverge gives the same one-line error through the pool
+    (the error crosses the process boundary whole) as in one process."""
+    from hostile_cases import spec
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    (folder / "wild.yaml").write_text(spec(
+        "layers: [{units: 1, activation: linear, weights: [[2], [1]], bias: [0]}]",
+        "data: {train: [{x: [1, 2], y: 1}, {x: [2, 1], y: 0}]}", "learning_rate: 1000",
+        "training: {epochs: 200, exact_steps: 2}"), encoding="utf-8")
+    with pytest.raises(SpecError) as alone:
+        sitegen.collect(folder, workers=1)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        with pytest.raises(SpecError) as pooled:
+            sitegen.collect(folder, workers=1, pool=_Counting(pool))
+    assert str(pooled.value) == str(alone.value)
+    assert str(alone.value).startswith(f"{folder / 'wild.yaml'}: step ") and "diverged in float64" in str(alone.value)
+
+
 def test_no_pool_is_forked_from_a_process_running_threads() -> None:
     import threading
     stop = threading.Event()
