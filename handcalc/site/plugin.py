@@ -14,7 +14,11 @@ Glue only; the work is in :mod:`handcalc.site.sitegen`.  The plugin needs nothin
   and rebuild forever).  The generated folders belong to the plugin: a page the user
   wrote inside one stops the build (it is never dropped or overwritten); a copy that
   ``handcalc build`` wrote (marked as generated) is replaced by the fresh pages.
-* ``on_serve`` watches the examples folder, so saving a spec rebuilds the site.
+* ``on_serve`` watches the examples folder, so saving a spec rebuilds the site: through the
+  system's file events where it can (MkDocs' own watcher looks twice a second).
+  ``on_startup`` forks the worker processes of a ``mkdocs serve`` session before the server
+  starts its threads; an edited spec's float64 training runs in one of them while the
+  exact steps are re-checked here (``on_shutdown`` stops them).
 
 * The cache (:mod:`handcalc.site.cache`, options ``cache`` and ``cache_dir``): an example
   whose spec, file and package did not change is not run again (``on_config``), a page whose
