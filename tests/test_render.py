@@ -130,6 +130,59 @@ def test_long_training_tables_the_chart_epochs_and_ships_every_epoch_as_csv(name
         assert printed.replace("≈", "").replace("−", "-").strip() == want, (e, printed, exact)
 
 
+def _float_forward(trace, x):
+    """Activations of every layer for the rows of ``x`` with the final parameters, in float64
+    (written here, apart from the engine: ReLU, sigmoid and softmax, the activations of the
+    training examples with hidden layers)."""
+    import numpy as np
+    acts = [np.array(x, dtype=float)]
+    for lay, p in zip(trace.spec.layers, trace.final):
+        z = acts[-1] @ np.array([[float(w) for w in row] for row in p.W]) + np.array([float(v) for v in p.b])
+        if lay.activation == "relu":
+            a = np.maximum(z, 0.0)
+        elif lay.activation == "sigmoid":
+            a = 1 / (1 + np.exp(-z))
+        else:
+            assert lay.activation == "softmax", lay.activation
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            a = e / e.sum(axis=1, keepdims=True)
+        acts.append(a)
+    return acts
+
+
+@pytest.mark.parametrize("name", [n for n in EXAMPLES if n not in ("seven-layer",)])
+def test_units_that_stopped_learning_are_named_from_the_final_weights(name):
+    """The training page names every hidden ReLU unit that is 0 for every training row with the
+    final weights, and the rows whose last hidden layer is all zeros with the one prediction
+    they share (recomputed here in float64 from the final weights), and their targets when those
+    differ; nothing when there is none."""
+    trace, _ = rendered(name)
+    spec = trace.spec
+    html = to_html(pages(name)["training.md"])
+    acts = _float_forward(trace, [[float(v) for v in s.x] for s in spec.train])
+    dead = [f"a^{{[{l}]}}_{{{j + 1}}}" for l, (lay, a) in enumerate(zip(spec.layers[:-1], acts[1:-1]), start=1)
+            if lay.activation == "relu" for j in range(a.shape[1]) if (a[:, j] == 0).all()]
+    import numpy as np
+    zero_rows = [i for i in range(len(spec.train)) if len(spec.layers) > 1 and (acts[-2][i] == 0).all()]
+    section = html.split("Units that stopped learning", 1)[1].split("<h2", 1)[0] if "stopped learning" in html else ""
+    if not dead and len(zero_rows) < 2:
+        assert section == "", name
+        return
+    assert name in ("golf", "gaussian")  # (the examples where training leaves dead units: keeps this test honest)
+    named = re.findall(r"a\^\{\[\d+\]\}_\{\d+\}", section.split("Training rows")[0])
+    assert named == dead, (named, dead)
+    if len(zero_rows) >= 2:
+        listed = re.search(r"Training rows ([\d, and]+) leave layer", section)[1]
+        assert [int(v) for v in re.findall(r"\d+", listed)] == [i + 1 for i in zero_rows]
+        out = acts[-1][zero_rows]
+        assert np.allclose(out, out[0])
+        printed = re.search(r"ŷ ≈ \(?([−\d., ]+)\)?", section)[1]
+        want = ", ".join(f"{v:.{spec.display.decimals}f}" for v in out[0])
+        assert printed.strip().replace("−", "-") == want, (printed, want)
+        targets = {tuple(float(v) for v in spec.train[i].y) for i in zero_rows}
+        assert ("Their targets are" in section) == (len(targets) > 1)
+
+
 def test_forward_only_spec_works_each_sample():
     p = pages("seven-layer")
     assert "#### Sample 2" in p["forward.md"]

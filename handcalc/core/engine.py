@@ -39,6 +39,7 @@ from .trace import (
     Mean,
     Params,
     Prediction,
+    Stalled,
     Step,
     Trace,
     Update,
@@ -330,7 +331,27 @@ def finish(ex: Exact, long: LongRun | None) -> Trace:
     inference = None
     if not spec.trains and spec.train:
         inference = forward(spec, params, [tuple(Num(v) for v in s.x) for s in spec.train], r)
-    return Trace(spec, ex.initial, ex.steps, params, epoch_loss, len(ex.rest), predictions, accuracy, inference)
+    return Trace(spec, ex.initial, ex.steps, params, epoch_loss, len(ex.rest), predictions, accuracy, inference,
+                 stalled(spec, params) if spec.trains else None)
+
+
+def stalled(spec: Spec, params: Sequence[Params]) -> Stalled | None:
+    """The hidden units that no longer learn with ``params`` (their activation's derivative is 0
+    for every training row) and the rows whose last hidden layer puts out only zeros (read in
+    float64), with the prediction all those rows share (on exact numbers); None when there are
+    none of either."""
+    if len(spec.layers) < 2 or not spec.train:
+        return None
+    from . import fast  # numpy, imported only when there is a hidden layer to look at
+
+    x = fast.np.array([[float(v) for v in s.x] for s in spec.train])
+    units, rows = fast.silent(spec, fast.to_arrays(params), x)
+    if not units and len(rows) < 2:
+        return None
+    if len(rows) < 2:
+        return Stalled(tuple(units), (), None)
+    out = forward(spec, params, [tuple(Num(v) for v in spec.train[rows[0]].x)], Rounder(False, 0))
+    return Stalled(tuple(units), tuple(rows), tuple(a.value for a in out[-1].a[0]))
 
 
 def run(spec: Spec, progress: Progress | None = None) -> Trace:

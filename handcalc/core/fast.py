@@ -48,6 +48,23 @@ def _forward(spec: Spec, arrays: Arrays, x: np.ndarray) -> tuple[list[np.ndarray
     return acts, zs
 
 
+def silent(spec: Spec, arrays: Arrays, x: np.ndarray) -> tuple[list[tuple[int, int]], list[int]]:
+    """With ``arrays``, over the rows of ``x``: the hidden units (layer, unit; 1-based) whose
+    activation's derivative is 0 for every row, and the rows (0-based) whose last hidden layer
+    puts out only zeros."""
+    with np.errstate(all="ignore"):
+        acts, zs = _forward(spec, arrays[:-1], x)
+    units = []
+    for l, (lay, z, a) in enumerate(zip(spec.layers, zs, acts[1:]), start=1):
+        act = ACTIVATIONS[lay.activation]
+        if act.elementwise:
+            slope = float(lay.negative_slope)
+            derivative = act.np_delta(np, z, a, np.ones_like(z), slope)  # f′ times 1
+            units += [(l, j + 1) for j in np.flatnonzero(~(derivative != 0).any(axis=0))]
+    rows = [int(s) for s in np.flatnonzero(~(acts[-1] != 0).any(axis=1))]
+    return [(int(l), int(j)) for l, j in units], rows
+
+
 def batch_loss(spec: Spec, arrays: Arrays, x: np.ndarray, y: np.ndarray) -> float:
     """Mean loss of a batch, without updating."""
     return float(_loss(spec.loss, y, _forward(spec, arrays, x)[0][-1])[0].mean())

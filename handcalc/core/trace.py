@@ -139,6 +139,18 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class Stalled:
+    """What no longer learns with the final parameters, read from a forward pass over the
+    training rows: hidden units whose activation's derivative is 0 for every row (no gradient
+    reaches the weights into them), and the rows whose last hidden layer puts out only zeros
+    (the output layer then sees the same input for all of them)."""
+
+    units: tuple[tuple[int, int], ...]  # (layer, unit), both 1-based
+    zero_rows: tuple[int, ...]  # 0-based training rows
+    zero_prediction: tuple[Num, ...] | None  # ŷ that every one of ``zero_rows`` gets
+
+
+@dataclass(frozen=True)
 class Trace:
     spec: Spec
     initial: tuple[Params, ...]
@@ -149,3 +161,4 @@ class Trace:
     predictions: tuple[Prediction, ...]  # on data.test with the final parameters
     accuracy: Fraction | None
     inference: tuple[ForwardLayer, ...] | None  # forward pass on data.train (forward-only specs)
+    stalled: Stalled | None = None  # after training: units and rows that no longer learn (None: nothing)

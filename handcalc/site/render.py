@@ -638,9 +638,52 @@ def training_page(c: Ctx, worked: Step) -> dict:
     if single:  # the table and the summary of the update page stand in for a one-point loss curve
         before_after_ = "\n\n".join(([before_after_table(c, worked)] if worked.after else [])
                                      + [after_summary(c, worked)])
-    return {"steps": step_table, "epochs": epoch_table, "final": final, "predictions": pred_table,
+    return {"steps": step_table, "epochs": epoch_table, "final": final, "stalled": stalled_text(c),
+            "predictions": pred_table,
             "accuracy": acc, "float_steps": tr.float_steps, "exact_steps": len(tr.steps), "one_step": single,
             "before_after": before_after_}
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _values(xs: Sequence[Num], st: Style) -> tuple[str, str]:
+    """(``=`` or ``≈``, one number or several in brackets) as the tables write them."""
+    shown = [show(x, st.decimals) for x in xs]
+    text = ", ".join(s.text.replace("-", "−") for s in shown)
+    return "≈" if any(s.approx for s in shown) else "=", text if len(shown) == 1 else f"({text})"
+
+
+def stalled_text(c: Ctx) -> str:
+    """What no longer learns with the final weights (:attr:`Trace.stalled`), in words; "" for nothing."""
+    stalled, spec, st = c.trace.stalled, c.trace.spec, c.style
+    if stalled is None:
+        return ""
+    parts = []
+    if stalled.units:
+        names = [f"${latex.sym('a', l, j - 1)}$" for l, j in stalled.units]
+        it = "it" if len(names) == 1 else "them"
+        parts.append(f"With the final weights, the derivative of the activation of {_and(names)} is 0 for every "
+                     f"training row: no gradient reaches the weights and the bias into {it}, so training no "
+                     f"longer changes those, and none passes through {it} to the layers below. "
+                     + ("Such a unit is called *dead*." if it == "it" else "Such units are called *dead*."))
+    if stalled.zero_rows:
+        rows = [str(i + 1) for i in stalled.zero_rows]
+        last = len(spec.layers) - 1
+        out = spec.layers[-1]
+        made = "its bias alone" if out.bias is not None else "its activation at 0 alone"
+        rel, value = _values(stalled.zero_prediction, st)
+        text = (f"Training rows {_and(rows)} leave layer {last} as zeros only, so the output layer sees the same "
+                f"input for all of them and gives each the same prediction, ŷ {rel} {value} (made by {made}).")
+        targets = [tuple(spec.train[i].y) for i in stalled.zero_rows]
+        if len(set(targets)) > 1:
+            shown = [_values([Num(v) for v in y], st)[1] for y in targets]
+            text += (f" Their targets are {_and(shown)}: as long as these rows stay silent, one prediction has to "
+                     "serve them all, and the loss over them can fall no lower than the best single prediction "
+                     "allows.")
+        parts.append(text)
+    return "\n\n".join(parts)
 
 
 def check_page(c: Ctx, lines: PageCheck) -> dict:
