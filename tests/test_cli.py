@@ -363,3 +363,16 @@ def test_check_exits_0_on_a_good_example(name: str) -> None:
     r = invoke("check", EXAMPLES / f"{name}.yaml")
     assert r.exit_code == 0, r.output
     assert re.search(r"^\d+ displayed equations re-checked, 0 failed$", r.stdout, re.M), r.stdout
+
+
+def test_a_run_without_float64_steps_does_not_import_numpy() -> None:
+    """`handcalc run` on a spec of exact steps only starts quickly: NumPy (about 0.1 s to import)
+    is loaded only by a float64 run (bench/README, section install)."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    code = ("import sys; from click.testing import CliRunner; from handcalc.cli import main; "
+            f"r = CliRunner().invoke(main, ['run', {str(root / 'examples' / 'candy-bar.yaml')!r}]); "
+            "assert r.exit_code == 0, r.output; print('numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stdout + done.stderr

@@ -49,6 +49,8 @@ from .trace import (
 if TYPE_CHECKING:
     import numpy as np
 
+    from . import fast
+
 MAX_EXACT_DIGITS = 2_000  # exact parameters larger than this stop the run (see _check_size)
 MAX_LOG2 = 1000  # |weight| ≥ 2^1000 ≈ 1e301 after an exact step stops the run: beyond float64 (about 1.8e308)
 
@@ -332,20 +334,20 @@ def finish(ex: Exact, long: LongRun | None) -> Trace:
     if not spec.trains and spec.train:
         inference = forward(spec, params, [tuple(Num(v) for v in s.x) for s in spec.train], r)
     return Trace(spec, ex.initial, ex.steps, params, epoch_loss, len(ex.rest), predictions, accuracy, inference,
-                 stalled(spec, params) if spec.trains else None)
+                 None if long is None else stalled(spec, params, long[0]))
 
 
-def stalled(spec: Spec, params: Sequence[Params]) -> Stalled | None:
-    """The hidden units that no longer learn with ``params`` (their activation's derivative is 0
-    for every training row) and the rows whose last hidden layer puts out only zeros (read in
-    float64), with the prediction all those rows share (on exact numbers); None when there are
-    none of either."""
+def stalled(spec: Spec, params: Sequence[Params], arrays: fast.Arrays) -> Stalled | None:
+    """After a float64 run (``arrays``: its final parameters, ``params`` the same as numbers): the
+    hidden units that no longer learn (their activation's derivative is 0 for every training
+    row) and the rows whose last hidden layer puts out only zeros, read in float64, with the
+    prediction all those rows share (on exact numbers); None when there are none of either.
+    (A run of exact steps only is left alone: it imports no NumPy, and its pages show every step.)"""
     if len(spec.layers) < 2 or not spec.train:
         return None
-    from . import fast  # numpy, imported only when there is a hidden layer to look at
+    from . import fast  # (already imported by the float64 run)
 
-    x = fast.np.array([[float(v) for v in s.x] for s in spec.train])
-    units, rows = fast.silent(spec, fast.to_arrays(params), x)
+    units, rows = fast.silent(spec, arrays)
     if not units and len(rows) < 2:
         return None
     if len(rows) < 2:

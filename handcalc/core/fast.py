@@ -48,10 +48,11 @@ def _forward(spec: Spec, arrays: Arrays, x: np.ndarray) -> tuple[list[np.ndarray
     return acts, zs
 
 
-def silent(spec: Spec, arrays: Arrays, x: np.ndarray) -> tuple[list[tuple[int, int]], list[int]]:
-    """With ``arrays``, over the rows of ``x``: the hidden units (layer, unit; 1-based) whose
+def silent(spec: Spec, arrays: Arrays) -> tuple[list[tuple[int, int]], list[int]]:
+    """With ``arrays``, over the training rows: the hidden units (layer, unit; 1-based) whose
     activation's derivative is 0 for every row, and the rows (0-based) whose last hidden layer
     puts out only zeros."""
+    x = np.array([[float(v) for v in s.x] for s in spec.train])
     with np.errstate(all="ignore"):
         acts, zs = _forward(spec, arrays[:-1], x)
     units = []
