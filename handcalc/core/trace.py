@@ -161,4 +161,4 @@ class Trace:
     predictions: tuple[Prediction, ...]  # on data.test with the final parameters
     accuracy: Fraction | None
     inference: tuple[ForwardLayer, ...] | None  # forward pass on data.train (forward-only specs)
-    stalled: Stalled | None = None  # after training: units and rows that no longer learn (None: nothing)
+    stalled: Stalled | None = None  # after a float64 run: units and rows that no longer learn (None: nothing)
