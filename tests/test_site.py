@@ -344,6 +344,58 @@ def test_a_pool_runs_the_float64_updates_aside_with_the_same_pages(tmp_path: Pat
         pool.shutdown()
 
 
+def test_under_serve_the_pages_come_first_and_the_training_when_its_worker_is_done(tmp_path: Path) -> None:
+    """``mkdocs serve`` (:class:`sitegen.Background`): an edited spec's pages come at once, its
+    training and check pages say the float64 updates and the re-check are running (the same
+    pages and files, under the same names and titles), that version is never memoised; when the
+    worker is done the server is asked for a rebuild, and the next collect gives the very pages
+    of a run in one process.  A job of a version edited away asks for no rebuild."""
+    import multiprocessing
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    folder = tmp_path / "examples"
+    folder.mkdir()
+    for name in ("golf", "candy-bar"):
+        shutil.copy(ROOT / "examples" / f"{name}.yaml", folder)
+    alone = {c.slug: c for c in sitegen.collect(folder, workers=1)}
+    asked = threading.Semaphore(0)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        counting = _Counting(pool)
+        background = sitegen.Background(counting, asked.release)
+        memo = {k: v for k, v in _memo(folder, alone).items() if v.slug != "golf"}
+        kept = set(memo)
+        first = {c.slug: c for c in sitegen.collect(folder, workers=1, memo=memo, background=background)}
+        waiting, whole = first["golf"].rendered, alone["golf"].rendered
+        assert first["golf"].running and not first["candy-bar"].running and set(memo) == kept
+        assert [(p.path, p.title) for p in waiting.pages] == [(p.path, p.title) for p in whole.pages]
+        assert [a.path for a in waiting.assets] == [a.path for a in whole.assets]
+        for got, want in zip(waiting.pages, whole.pages):
+            if got.path in ("training.md", "check.md"):
+                assert "This page reloads by itself" in got.markdown and "$" not in got.markdown, got.markdown
+            else:
+                assert got == want, got.path
+        assert "7,992 float64 updates after them are running now" in waiting.pages[5].markdown
+        assert asked.acquire(timeout=300), "the worker's end asks for a rebuild"
+        second = {c.slug: c for c in sitegen.collect(folder, workers=1, memo=memo, background=background)}
+        assert not second["golf"].running and second["golf"].rendered == whole
+        assert second["golf"].report_failures == alone["golf"].report_failures == 0
+        assert counting.jobs == ["_float_part"] and len(memo) == len(kept) + 1
+
+        # saved again while the worker runs: the job of the version edited away is dropped
+        spec = folder / "golf.yaml"
+        for rate in ("0.2", "0.3"):
+            spec.write_text(re.sub(r"learning_rate: \S+", f"learning_rate: {rate}", spec.read_text()))
+            got = {c.slug: c for c in sitegen.collect(folder, workers=1, memo=memo, background=background)}
+            assert got["golf"].running
+        (last,) = background.running.values()
+        last.job.result(timeout=300)
+        assert asked.acquire(timeout=10) and not asked.acquire(timeout=2), "one rebuild asked for, not two"
+        assert counting.jobs == ["_float_part"] * 3
+    finally:
+        pool.shutdown()
+
+
 def test_a_float64_failure_in_the_pool_names_the_file_and_the_step(tmp_path: Path) -> None:
     """A spec whose float64 updates diverge gives the same one-line error through the pool
     (the error crosses the process boundary whole) as in one process."""
@@ -358,10 +410,17 @@ def test_a_float64_failure_in_the_pool_names_the_file_and_the_step(tmp_path: Pat
         sitegen.collect(folder, workers=1)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    import threading
+    asked = threading.Event()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
         with pytest.raises(SpecError) as pooled:
             sitegen.collect(folder, workers=1, pool=_Counting(pool))
-    assert str(pooled.value) == str(alone.value)
+        background = sitegen.Background(pool, asked.set)  # (under serve: the pages first)
+        assert sitegen.collect(folder, workers=1, background=background)[0].running
+        assert asked.wait(120)
+        with pytest.raises(SpecError) as later:
+            sitegen.collect(folder, workers=1, background=background)
+    assert str(pooled.value) == str(alone.value) == str(later.value)
     assert str(alone.value).startswith(f"{folder / 'wild.yaml'}: step ") and "diverged in float64" in str(alone.value)
 
 

@@ -337,6 +337,12 @@ def finish(ex: Exact, long: LongRun | None) -> Trace:
                  None if long is None else stalled(spec, params, long[0]))
 
 
+def so_far(ex: Exact) -> Trace:
+    """The trace of the exact steps alone, while the float64 updates ``ex.rest`` still run elsewhere:
+    no final parameters, epoch losses or predictions yet (``float_steps`` counts the updates to come)."""
+    return Trace(ex.spec, ex.initial, ex.steps, (), (), len(ex.rest), (), None, None)
+
+
 def stalled(spec: Spec, params: Sequence[Params], arrays: fast.Arrays) -> Stalled | None:
     """After a float64 run (``arrays``: its final parameters, ``params`` the same as numbers): the
     hidden units that no longer learn (their activation's derivative is 0 for every training

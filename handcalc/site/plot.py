@@ -99,3 +99,9 @@ def loss_svg(trace: Trace) -> bytes:
         out.append(f'<text class="hc-text" x="{LEFT + pw - 144}" y="{y}" fill="{INK}">{escape(name)}</text>')
     out.append("</svg>")
     return ("\n".join(out) + "\n").encode()
+
+
+def waiting_svg() -> bytes:
+    """The chart's file while the run's float64 updates are still running: its size, no data."""
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} '
+            f'{HEIGHT}"><title>The loss curve is being computed</title></svg>\n').encode()

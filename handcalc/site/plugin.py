@@ -128,6 +128,7 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         self._template_class = type("PageTemplate", (_PageTemplate,), {"remember": self._render})
         self._pool: ProcessPoolExecutor | None = None  # under ``mkdocs serve``: worker processes forked at start
         self._observer: Any = None  # under ``mkdocs serve``: what tells the server a spec was saved
+        self._background: sitegen.Background | None = None  # under ``mkdocs serve``: an edited spec's float64 run
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         """Keeps this object (and its memo) across the rebuilds of ``mkdocs serve``, and starts its
@@ -141,6 +142,9 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         if self._observer is not None:
             self._observer.stop()
             self._observer = None
+        if self._background is not None:
+            self._background.keep(set())
+            self._background = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
@@ -174,11 +178,12 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         try:
             self._collected = sitegen.collect(self.config.examples, memo=self._memo,
                                               on_error=self._show_error if self._serving else None,
-                                              workers=self.config.workers, pool=self._pool)
+                                              workers=self.config.workers, pool=self._pool,
+                                              background=self._background)
             section = sitegen.nav(self._collected, self.config.folder, self.config.nav_title)
         except (SpecError, ValueError, OSError) as exc:
             raise PluginError(f"handcalc: {printable(str(exc))}") from None
-        self._last_good.update({str(c.source): c for c in self._collected if c.error is None})
+        self._last_good.update({str(c.source): c for c in self._collected if c.error is None and not c.running})
         for got in self._collected:  # a page that says a line does not re-check must fail --strict
             for failure in got.rendered.line_failures[:5]:
                 log.warning(f"handcalc: {got.slug}: a printed line does not re-check: {failure}")
@@ -235,10 +240,13 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         looks for changes every half second; the examples folder is watched through the operating
         system's file events instead where it can be (:func:`_watch_at_once`), so a saved spec is
         noticed at once."""
-        if self._observer is None:
-            self._observer = _watch_at_once(server, self.config.examples)
+        rebuild = _rebuilder(server)
+        if self._observer is None and rebuild is not None:
+            self._observer = _watch_at_once(rebuild, self.config.examples)
         if self._observer is None:
             server.watch(self.config.examples)
+        if self._background is None and self._pool is not None and rebuild is not None:
+            self._background = sitegen.Background(self._pool, rebuild)
         return server
 
     def _show_error(self, path: Path, slug: str, exc: SpecError) -> sitegen.Collected:
@@ -389,28 +397,38 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         logging.getLogger("mkdocs").removeHandler(self._warnings)
 
 
-def _watch_at_once(server: LiveReloadServer, folder: str) -> Any:
-    """A running observer of ``folder`` that asks ``server`` for a rebuild as soon as a file in it
-    is written, created, moved or deleted, as MkDocs' own watcher does at its next look; None
-    where the system has no file events (watchdog's observer would poll) or this MkDocs' server
-    does not ask for rebuilds the way 1.5–1.6 do (then MkDocs watches the folder itself)."""
+def _rebuilder(server: LiveReloadServer) -> Callable[[], None] | None:
+    """A function that asks ``server`` for a rebuild (from any thread), as MkDocs' own watcher
+    does when it sees a change; None where this MkDocs' server does not ask for rebuilds the way
+    1.5–1.6 do."""
+    cond = getattr(server, "_rebuild_cond", None)
+    if not isinstance(cond, threading.Condition) or not isinstance(getattr(server, "_want_rebuild", None), bool):
+        return None
+
+    def rebuild() -> None:
+        with cond:
+            server._want_rebuild = True
+            cond.notify_all()
+
+    return rebuild
+
+
+def _watch_at_once(rebuild: Callable[[], None], folder: str) -> Any:
+    """A running observer of ``folder`` that calls ``rebuild`` as soon as a file in it is written,
+    created, moved or deleted; None where the system has no file events (watchdog's observer
+    would poll: then MkDocs watches the folder itself)."""
     import watchdog.events
     import watchdog.observers
     from watchdog.observers.polling import PollingObserver
 
-    cond = getattr(server, "_rebuild_cond", None)
-    if (not isinstance(cond, threading.Condition) or not isinstance(getattr(server, "_want_rebuild", None), bool)
-            or issubclass(watchdog.observers.Observer, PollingObserver)):
+    if issubclass(watchdog.observers.Observer, PollingObserver):
         return None
     written = {watchdog.events.EVENT_TYPE_CREATED, watchdog.events.EVENT_TYPE_DELETED,
                watchdog.events.EVENT_TYPE_MODIFIED, watchdog.events.EVENT_TYPE_MOVED, watchdog.events.EVENT_TYPE_CLOSED}
 
     def changed(event: watchdog.events.FileSystemEvent) -> None:
-        if event.is_directory or event.event_type not in written:  # (reading a spec is no change)
-            return
-        with cond:
-            server._want_rebuild = True
-            cond.notify_all()
+        if not event.is_directory and event.event_type in written:  # (reading a spec is no change)
+            rebuild()
 
     handler = watchdog.events.FileSystemEventHandler()
     handler.on_any_event = changed  # type: ignore[method-assign]

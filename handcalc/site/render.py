@@ -34,7 +34,7 @@ from ..equations.pagecheck import PageCheck, check_pages
 from ..escape import escape_md
 from ..pages import Asset, Page, Rendered
 from .diagram import network_svg
-from .plot import LOG_EPOCHS, loss_svg
+from .plot import LOG_EPOCHS, loss_svg, waiting_svg
 
 DETAIL_SAMPLES = 4  # batches up to this size are worked sample by sample
 DETAIL_UNITS = 2  # element-wise expansions shown unfolded per layer when a layer is big
@@ -145,7 +145,7 @@ class Ctx:
     trace: Trace
     spec: Spec
     style: Style
-    report: Report
+    report: Report | None  # None: still running (the check page waits for it)
     sections: tuple[Section, ...] = ()  # the walk over the worked step (or the forward pass)
 
     @property
@@ -688,6 +688,7 @@ def stalled_text(c: Ctx) -> str:
 
 def check_page(c: Ctx, lines: PageCheck) -> dict:
     st, r = c.style, c.report
+    assert r is not None, "the check page of a run whose re-check is still running"
     rows = []
     for g in r.gradient_checks:
         i, j = (g.row, g.col)
@@ -783,9 +784,28 @@ def symbols(c: Ctx) -> list[list[str]]:
 # the example
 
 
-def render_example(trace: Trace, report: Report, slug: str, notation: str | None = None) -> Rendered:
-    """All pages and files of one example (``notation`` overrides the spec's ``row``/``column``)."""
-    spec = trace.spec
+def running_text(c: Ctx, page: str) -> tuple[str, str]:
+    """(title, text) of the note that stands in for the training or the check page while the
+    run's float64 updates and its re-check are still running (:func:`render_example`)."""
+    if page == "training.md":
+        n, test = len(c.trace.steps), " and the test predictions" if c.spec.test else ""
+        return ("Training on the numbers just saved",
+                f"{n} update{'s' if n != 1 else ''} ran on exact numbers; the {c.trace.float_steps:,} float64 "
+                f"updates after them are running now. This page reloads by itself with the loss per epoch, the "
+                f"final weights{test} when they are done.")
+    return ("Re-checking the numbers just saved",
+            "The run's equations are being recomputed from the digits their pages print, and its gradients "
+            "compared with finite differences. This page reloads by itself with the results.")
+
+
+def render_example(trace: Trace, report: Report | None, slug: str, notation: str | None = None) -> Rendered:
+    """All pages and files of one example (``notation`` overrides the spec's ``row``/``column``).
+
+    ``report`` None: the run's float64 updates and its re-check are still running (``trace`` holds
+    its exact steps alone, :func:`handcalc.core.engine.so_far`): the training and check pages are
+    a note saying so, the others are complete; the files are the same, the loss chart and table
+    without data."""
+    spec, running = trace.spec, report is None
     worked = trace.steps[spec.training.worked_step - 1] if trace.steps else None
     batch = len(worked.batch) if worked else (len(trace.inference[0].z) if trace.inference else 1)
     style = Style.of(spec, notation, batch)
@@ -799,15 +819,21 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
         md = env.get_template(path).render(title=title, **common, **data)
         return Page(path, title, md.strip() + "\n")
 
+    def waiting(path: str, title: str) -> Page:
+        note, text = running_text(c, path)
+        md = env.get_template("running.md").render(title=title, note=note, text=text, **common)
+        return Page(path, title, md.strip() + "\n")
+
     diagram = network_svg(spec, trace.initial, style)
     pages = [page("index.md", spec.title, **overview_page(c), diagram=diagram.strip())]
-    chart = None if worked is None or one_step(trace) else loss_svg(trace)
+    chart = None if worked is None or one_step(trace) else loss_svg(trace) if not running else waiting_svg()
     if worked is not None:
         pages += [
             page("forward.md", "Forward pass", **forward_page(c, worked.forward, worked.batch), step=worked),
             page("loss.md", "Loss", **loss_page(c, worked), step=worked),
             page("backward.md", "Backward pass", **backward_page(c, worked), step=worked),
             page("update.md", "Update", **update_page(c, worked), step=worked),
+            waiting("training.md", "Training") if running else
             page("training.md", "Training", **training_page(c, worked), step=worked,
                  chart=chart.decode().strip() if chart else ""),
         ]
@@ -815,11 +841,11 @@ def render_example(trace: Trace, report: Report, slug: str, notation: str | None
         pages.append(page("forward.md", "Forward pass", **forward_page(c, trace.inference,
                                                                         tuple(range(len(spec.train)))), step=None))
     lines = check_pages((p.path, p.markdown) for p in pages)
-    pages.append(page("check.md", "Check", **check_page(c, lines)))
+    pages.append(waiting("check.md", "Check") if running else page("check.md", "Check", **check_page(c, lines)))
     assets = [Asset("network.svg", diagram.encode())]
     if chart:
         assets.append(Asset("loss.svg", chart))
-        if len(trace.epoch_loss) > LOG_EPOCHS:
+        if (spec.training.epochs if running else len(trace.epoch_loss)) > LOG_EPOCHS:
             assets.append(Asset(LOSS_CSV, loss_csv(trace)))
     return Rendered(slug, spec.title, tuple(pages), tuple(assets), len(lines.lines),
                     tuple(str(f) for f in lines.failures))

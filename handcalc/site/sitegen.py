@@ -32,9 +32,10 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from .. import escape, resources
@@ -63,7 +64,7 @@ class Example:
     source: Path
     slug: str
     trace: Trace
-    report: Report
+    report: Report | None  # None: its float64 updates and re-check still run (trace: the exact steps alone)
 
     @property
     def spec(self) -> Spec:
@@ -83,6 +84,7 @@ class Collected:
     rendered: Rendered  # the producers' pages and files, merged (the overview first)
     error: str | None = None  # the spec's error, when the pages stand in for a broken spec
     report_failures: int = 0  # equations or gradients that handcalc.core.check found wrong
+    running: bool = False  # the training and check pages wait for a worker (:class:`Background`): not kept
 
 
 @dataclass(frozen=True)
@@ -145,10 +147,12 @@ def run_example(path: Path, slug: str, pool: Executor | None = None) -> Example:
             trace, report = _overlapped(spec, pool)
     except SpecError as exc:
         raise _in_file(path, exc) from None
-    linked = _linked(spec, path)
-    if linked is not spec:
-        spec, trace = linked, replace(trace, spec=linked)
-    return Example(path, slug, trace, check_mod.check(trace) if report is None else report)
+    return _example(path, slug, trace, check_mod.check(trace) if report is None else report)
+
+
+def _example(path: Path, slug: str, trace: Trace, report: Report | None) -> Example:
+    linked = _linked(trace.spec, path)
+    return Example(path, slug, trace if linked is trace.spec else replace(trace, spec=linked), report)
 
 
 def _overlapped(spec: Spec, pool: Executor) -> tuple[Trace, Report | None]:
@@ -252,17 +256,111 @@ def undump(key: tuple[str, str], d: dict) -> Collected | None:
 def produce(path: Path, slug: str, producers: Sequence[Producer], pool: Executor | None = None) -> Collected:
     """One spec run, re-checked and turned into pages by every producer (``pool``: see
     :func:`run_example`)."""
-    example = run_example(path, slug, pool)
-    return Collected(path, slug, example.spec, merge(slug, [make(example) for make in producers]),
-                     report_failures=len(example.report.failures))
+    return _pages(run_example(path, slug, pool), producers)
 
 
-def _guarded(path: Path, slug: str, producers: Sequence[Producer],
-             pool: Executor | None = None) -> Collected | SpecError:
-    """:func:`produce`, any failure returned as a :class:`SpecError` naming the file: a spec
+def _pages(example: Example, producers: Sequence[Producer]) -> Collected:
+    report, rendered = example.report, merge(example.slug, [make(example) for make in producers])
+    return Collected(example.source, example.slug, example.spec, rendered,
+                     report_failures=0 if report is None else len(report.failures), running=report is None)
+
+
+# ---------------------------------------------------------------------------
+# under mkdocs serve: the pages first, the float64 updates a moment later
+
+
+def _float_part(spec: Spec) -> tuple[engine.LongRun | None, Report]:
+    """In a worker process: a training run's float64 updates, and the re-check of its exact steps
+    (done again there from the spec, so that the worker is sent nothing but the spec)."""
+    ex = engine.exact(spec)
+    return (engine.long_run(spec, ex.params, ex.rest, len(ex.steps) + 1),
+            check_mod.check_steps(spec, ex.initial, ex.steps))
+
+
+@dataclass(frozen=True)
+class _Running:
+    exact: engine.Exact
+    job: Future
+
+
+class Background:
+    """Under ``mkdocs serve``: the float64 updates of an edited spec, and the re-check of its exact
+    steps, run in a worker process of ``pool`` while the site is built with the example's other
+    pages at once; its training and check pages say they are on the way (and are never kept in
+    the memo).  ``ready()`` is called, from another thread, when a worker is done: the next
+    :func:`collect` gives the whole example.  A job of a version of the spec that is no longer the
+    current one is dropped."""
+
+    def __init__(self, pool: Executor, ready: Callable[[], None]) -> None:
+        self.pool, self.ready = pool, ready
+        self.running: dict[tuple[str, str], _Running] = {}
+        self._lock = threading.Lock()
+
+    def start(self, key: tuple[str, str], ex: engine.Exact) -> _Running | None:
+        """The worker's job for ``ex``'s spec (None when the pool can no longer take jobs)."""
+        try:
+            job = self.pool.submit(_float_part, ex.spec)
+        except (BrokenProcessPool, RuntimeError):  # a worker died, or the pool was shut down
+            return None
+        with self._lock:
+            running = self.running[key] = _Running(ex, job)
+        job.add_done_callback(lambda done: self._done(key, done))
+        return running
+
+    def _done(self, key: tuple[str, str], job: Future) -> None:
+        with self._lock:
+            wanted = key in self.running and self.running[key].job is job and not job.cancelled()
+        if wanted:
+            self.ready()
+
+    def keep(self, keys: set[tuple[str, str]]) -> None:
+        """Drop (and cancel, when not started) the jobs of every key but ``keys``."""
+        with self._lock:
+            for key in set(self.running) - keys:
+                self.running.pop(key).job.cancel()
+
+    def take(self, key: tuple[str, str]) -> _Running | None:
+        with self._lock:
+            return self.running.pop(key, None)
+
+
+def _first(path: Path, slug: str, key: tuple[str, str], producers: Sequence[Producer],
+           background: Background) -> Collected:
+    """One edited spec under ``mkdocs serve`` (:class:`Background`): its pages with the training
+    and check pages waiting for the worker, or — once the worker is done — the whole example."""
+    running = background.running.get(key)
+    if running is None:
+        try:
+            spec = spec_mod.load(path)
+            _fits_pages(spec)
+            ex = engine.exact(spec)
+        except SpecError as exc:
+            raise _in_file(path, exc) from None
+        if not ex.rest:  # exact steps only: nothing to wait for
+            trace = engine.finish(ex, None)
+            return _pages(_example(path, slug, trace, check_mod.check(trace)), producers)
+        running = background.start(key, ex)
+        if running is None:
+            return produce(path, slug, producers)
+    if not running.job.done():
+        waiting = _pages(_example(path, slug, engine.so_far(running.exact), None), producers)
+        if not running.job.done():  # (a short run may be done by now: then the whole example at once)
+            return waiting
+    background.take(key)
+    try:
+        long, report = running.job.result()
+    except BrokenProcessPool:  # its worker died: here
+        return produce(path, slug, producers)
+    except SpecError as exc:
+        raise _in_file(path, exc) from None
+    return _pages(_example(path, slug, engine.finish(running.exact, long), report), producers)
+
+
+def _guarded(path: Path, make: Callable[[], Collected]) -> Collected | SpecError:
+    """``make()``, any failure returned as a :class:`SpecError` naming the file: a spec
     must never stop the other examples, nor leave ``mkdocs serve`` without an answer."""
     try:
-        return produce(path, slug, producers, pool)
+        return make()
     except SpecError as exc:
         return _in_file(path, exc)
     except Exception as exc:  # noqa: BLE001 - a failure we did not foresee still gets one line
@@ -272,7 +370,7 @@ def _guarded(path: Path, slug: str, producers: Sequence[Producer],
 
 def _produce_job(path: Path, slug: str, producers: Sequence[Producer]) -> Collected | tuple[str, str]:
     """:func:`produce` in a worker process: an error comes back as (field, message)."""
-    r = _guarded(path, slug, producers)
+    r = _guarded(path, partial(produce, path, slug, producers))
     return (r.field, r.message) if isinstance(r, SpecError) else r
 
 
@@ -306,13 +404,13 @@ def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer]
     child) — otherwise one by one (a single spec's float64 run in ``pool``, see :func:`run_example`)."""
     if len(todo) <= 1 or (pool is None and (workers <= 1 or threading.active_count() > 1
                                             or "fork" not in multiprocessing.get_all_start_methods())):
-        return [_guarded(path, slug, producers, pool) for path, slug in todo]
+        return [_guarded(path, partial(produce, path, slug, producers, pool)) for path, slug in todo]
     order = sorted(range(len(todo)), key=lambda i: -_cost(todo[i][0]))
     if pool is not None:
         try:
             return _in_pool(pool, todo, order, producers)
         except BrokenProcessPool:  # a worker died: the rest here, one by one
-            return [_guarded(path, slug, producers) for path, slug in todo]
+            return [_guarded(path, partial(produce, path, slug, producers)) for path, slug in todo]
     ctx = multiprocessing.get_context("fork")  # the workers start with everything this process imported
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as own:
         return _in_pool(own, todo, order, producers)
@@ -328,7 +426,7 @@ def _in_pool(pool: Executor, todo: Sequence[tuple[Path, str]], order: Sequence[i
 def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
             memo: MutableMapping[tuple[str, str], Collected] | None = None,
             on_error: OnError | None = None, workers: int | None = None,
-            pool: Executor | None = None) -> list[Collected]:
+            pool: Executor | None = None, background: Background | None = None) -> list[Collected]:
     """Run every spec of ``examples_dir`` and every producer on it.
 
     The specs run in ``workers`` processes at once (default: one per CPU core), the
@@ -338,7 +436,9 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     load or run raises its :class:`SpecError` (file and field named; the first such spec
     by name), unless ``on_error`` is given: then ``on_error(path, slug, error)`` supplies
     what the site shows for it instead.  ``pool`` (optional, see :func:`worker_pool`): processes
-    to use instead of forking new ones, and for a single spec, to run its float64 updates in."""
+    to use instead of forking new ones, and for a single spec, to run its float64 updates in.
+    ``background`` (optional, under ``mkdocs serve``): when a single spec changed, its pages come
+    at once and its training and check pages when its worker is done (:class:`Background`)."""
     examples_dir = Path(examples_dir)
     slugs: dict[str, Path] = {}
     failed: dict[Path, SpecError] = {}  # specs that cannot be read, or whose page name another gives too
@@ -369,7 +469,16 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     todo = [(path, folder) for path, folder, key in keyed
             if path not in failed and (memo is None or key not in memo)]
     made: dict[Path, Collected | SpecError] = dict(failed)
-    made.update(zip((path for path, _ in todo), _produce_all(todo, producers, workers or os.cpu_count() or 1, pool)))
+    if background is not None and len(todo) == 1:
+        (path, folder), = todo
+        key = next(key for p, _, key in keyed if p == path)
+        background.keep({key})
+        made[path] = _guarded(path, partial(_first, path, folder, key, producers, background))
+    else:
+        if background is not None:
+            background.keep(set())
+        made.update(zip((path for path, _ in todo),
+                        _produce_all(todo, producers, workers or os.cpu_count() or 1, pool)))
     out: list[Collected] = []
     for path, folder, key in keyed:
         item = memo[key] if path not in made else made[path]
@@ -378,7 +487,7 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
                 raise item
             out.append(on_error(path, folder, item))
             continue
-        if memo is not None:
+        if memo is not None and not item.running:
             memo[key] = item
         out.append(item)
     if memo is not None:
