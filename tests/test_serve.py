@@ -1,6 +1,8 @@
 """``mkdocs serve`` of a copy of the site: editing a weight in ``candy-bar.yaml`` updates the
-page on reload, nothing is written into ``docs_dir`` (no rebuild loop), and a broken spec
-shows its error on the page and in the log without stopping the server.
+page on reload, nothing is written into ``docs_dir`` (no rebuild loop); editing one of
+``golf.yaml`` (float64 updates after its exact steps) updates its pages, then its training
+page in a second build; a broken spec shows its error on the page and in the log without
+stopping the server.
 
 The new number is the engine's, run on the edited spec and written by ``display.show``.
 """
@@ -121,8 +123,16 @@ def edit_weight(path: Path, change: Callable[[float], float]) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
+def final_w(path: Path) -> str:
+    """The first final weight of a training run, as the training page writes it."""
+    spec = spec_mod.load(path)
+    return show(engine.run(spec).final[0].W[0][0], spec.display.decimals).text
+
+
 def test_editing_a_weight_updates_the_page(project: Path) -> None:
     shutil.copy(ROOT / "examples" / "candy-bar-mse.yaml", project / "examples")  # a second example, not edited
+    long = project / "examples" / "golf.yaml"  # a third, with float64 updates after its exact steps
+    shutil.copy(ROOT / "examples" / "golf.yaml", long)
     server = Server(project)
     try:
         spec_file = project / "examples" / "candy-bar.yaml"
@@ -152,13 +162,29 @@ def test_editing_a_weight_updates_the_page(project: Path) -> None:
         # the rebuild ran only the edited spec and converted only its pages: the other example's
         # pages and the list of examples came from the cache, unchanged
         rebuilt = server.log().split("Building documentation")[-1]
-        counts = re.findall(r"from the cache: (\d+) of 2 examples, (\d+) of (\d+) pages", rebuilt)
-        assert counts and counts[-1][0] == "1", server.log()
+        counts = re.findall(r"from the cache: (\d+) of 3 examples, (\d+) of (\d+) pages", rebuilt)
+        assert counts and counts[-1][0] == "2", server.log()
         reused, total = int(counts[-1][1]), int(counts[-1][2])  # total: the index and each example's pages
-        assert reused == (total - 1) // 2 + 1, server.log()  # candy-bar-mse's pages and the index
+        assert reused == (total - 1) // 3 * 2 + 1, server.log()  # the other examples' pages and the index
         livereload = re.compile(r"reload\(\d+, \d+\)")  # the server's script, counting builds
         assert livereload.sub("", server.get("examples/candy-bar-mse/forward/") or "") == livereload.sub("", other)
         assert (project / ".cache" / "handcalc" / "html").is_dir()  # beside mkdocs.yml, outside docs/
+
+        # a spec with float64 updates: its pages come first (its training and check pages say the
+        # updates are running), then a second build, by itself, brings the final weights
+        builds = server.log().count("Building documentation")
+        w_before = final_w(long)
+        edit_weight(long, lambda w: w + 5)
+        z_after, w_after = first_z(long), final_w(long)
+        assert w_after != w_before
+        server.wait_for("examples/golf/forward/", lambda p: z_after in numbers(p), REBUILD_S)
+        training = server.wait_for("examples/golf/training/", lambda p: w_after in numbers(p), REBUILD_S)
+        assert "reloads by itself" not in training and "7992 more in float64" in training
+        time.sleep(8)
+        assert server.log().count("Building documentation") == builds + 2, server.log()
+        check = server.get("examples/golf/check/") or ""
+        assert "reloads by itself" not in check and "All " in check
+        assert "Traceback" not in server.log()
     finally:
         server.stop()
 

@@ -375,7 +375,7 @@ def test_under_serve_the_pages_come_first_and_the_training_when_its_worker_is_do
                 assert "This page reloads by itself" in got.markdown and "$" not in got.markdown, got.markdown
             else:
                 assert got == want, got.path
-        assert "7,992 float64 updates after them are running now" in waiting.pages[5].markdown
+        assert "7992 float64 updates after them are running now" in waiting.pages[5].markdown
         assert asked.acquire(timeout=300), "the worker's end asks for a rebuild"
         second = {c.slug: c for c in sitegen.collect(folder, workers=1, memo=memo, background=background)}
         assert not second["golf"].running and second["golf"].rendered == whole

@@ -790,7 +790,7 @@ def running_text(c: Ctx, page: str) -> tuple[str, str]:
     if page == "training.md":
         n, test = len(c.trace.steps), " and the test predictions" if c.spec.test else ""
         return ("Training on the numbers just saved",
-                f"{n} update{'s' if n != 1 else ''} ran on exact numbers; the {c.trace.float_steps:,} float64 "
+                f"{n} update{'s' if n != 1 else ''} ran on exact numbers; the {c.trace.float_steps} float64 "
                 f"updates after them are running now. This page reloads by itself with the loss per epoch, the "
                 f"final weights{test} when they are done.")
     return ("Re-checking the numbers just saved",
