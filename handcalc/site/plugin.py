@@ -155,7 +155,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         plugins make (Material's search makes three per build to translate its labels) — keeps
         compiled templates for the whole ``mkdocs serve`` session instead of compiling them on
         every rebuild (a template whose source changed is compiled again).  In memory only:
-        compiled templates are code, never read from disk.  (``Theme.get_env`` of this build's
+        compiled templates are code, never read from disk.  The listing of the theme's files in
+        installed packages is kept too (:func:`_listing`).  (``Theme.get_env`` of this build's
         theme, wrapped before the other plugins' ``on_config`` run.)"""
         theme, compiled = config.theme, self._compiled
         make = getattr(type(theme), "get_env", None)
@@ -166,6 +167,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
             env = make(theme)
             if env.bytecode_cache is None:
                 env.bytecode_cache = compiled
+            if type(env.loader) is jinja2.FileSystemLoader:
+                env.loader.list_templates = _listing(env.loader)  # type: ignore[method-assign]
             return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
@@ -500,30 +503,73 @@ def _render_context(env: jinja2.Environment, context: dict) -> str:
 def _theme_state(env: jinja2.Environment) -> str:
     """The SHA-256 of the theme's files (every file of each folder the loader searches), or "" when a
     template mentions ``build_date_utc``.  In a folder of an installed distribution, the icons
-    (``.icons``, thousands of files) are given by the distribution's version instead of read."""
+    (``.icons``, thousands of files) are given by the distribution's version instead of read, and
+    the rest is read once per version of it in a process."""
     loader = env.loader
     folders = list(getattr(loader, "searchpath", ()) or ()) if isinstance(loader, jinja2.FileSystemLoader) else None
     if not folders:
         return ""
-    installed = {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}
     h = hashlib.sha256()
-    for folder in map(Path, folders):
-        h.update(str(folder).encode() + b"\0")
-        top = next((folder.resolve().relative_to(lib).parts[:1] for lib in installed
-                    if folder.resolve().is_relative_to(lib) and folder.resolve() != lib), None)
-        if top:
-            h.update(repr([(d, cache.version(d)) for d in _distributions().get(top[0], [])]).encode() + b"\0")
-        for root, dirs, names in os.walk(folder):
-            dirs.sort()
-            if top and ".icons" in dirs:
-                dirs.remove(".icons")
-            for name in sorted(names):
-                path = Path(root, name)
-                data = path.read_bytes()
-                if b"build_date_utc" in data:
-                    return ""
-                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
+    for folder in folders:
+        versions = _installed(folder)
+        state = _folder_state(folder, "") if versions is None else _kept_folder_state(folder, versions)
+        if not state:
+            return ""
+        h.update(str(folder).encode() + b"\0" + (versions or "").encode() + b"\0" + state.encode())
     return h.hexdigest()
+
+
+def _folder_state(folder: str, versions: str) -> str:
+    """The SHA-256 of the files of ``folder`` (without the icons of an installed one); "" when one
+    mentions ``build_date_utc``."""
+    h = hashlib.sha256()
+    for root, dirs, names in os.walk(folder):
+        dirs.sort()
+        if versions and ".icons" in dirs:
+            dirs.remove(".icons")
+        for name in sorted(names):
+            path = Path(root, name)
+            data = path.read_bytes()
+            if b"build_date_utc" in data:
+                return ""
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+_kept_folder_state = _cache(_folder_state)
+
+
+def _installed(folder: str) -> str | None:
+    """The distributions (with their versions) that installed ``folder``; None for a folder that is
+    not inside an installed package (a theme's ``custom_dir``, say: read on every build)."""
+    where = Path(folder).resolve()
+    for lib in {Path(sysconfig.get_paths()[k]).resolve() for k in ("purelib", "platlib")}:
+        if where != lib and where.is_relative_to(lib):
+            top = where.relative_to(lib).parts[0]
+            return repr([(d, cache.version(d)) for d in _distributions().get(top, [])])
+    return None
+
+
+def _listing(loader: jinja2.FileSystemLoader) -> Callable[[], list[str]]:
+    """``loader.list_templates`` with the listing of each folder of an installed distribution kept for
+    the session (MkDocs lists the theme's files on every build to find its static files: 14,500
+    in Material's, most of them icons); other folders are listed every time."""
+    def list_templates() -> list[str]:
+        found: set[str] = set()
+        for folder in loader.searchpath:
+            versions = _installed(folder)
+            found.update(_files_of(folder, loader.followlinks) if versions is None
+                         else _kept_files_of(folder, loader.followlinks, versions))
+        return sorted(found)
+
+    return list_templates
+
+
+def _files_of(folder: str, followlinks: bool, versions: str = "") -> tuple[str, ...]:
+    return tuple(jinja2.FileSystemLoader(folder, followlinks=followlinks).list_templates())
+
+
+_kept_files_of = _cache(_files_of)
 
 
 def _nav_item(item: Any) -> list:
