@@ -107,6 +107,18 @@ def server(project: Path) -> Iterator[Server]:
     s.stop()
 
 
+def children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux ``/proc``)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
+                out.append(int(stat.parent.name))
+        except OSError:
+            continue
+    return out
+
+
 def first_z(path: Path) -> str:
     """z^{[1]}_1 of the first step, as the pages write it."""
     spec = spec_mod.load(path)
@@ -185,6 +197,15 @@ def test_editing_a_weight_updates_the_page(project: Path) -> None:
         check = server.get("examples/golf/check/") or ""
         assert "reloads by itself" not in check and "All " in check
         assert "Traceback" not in server.log()
+
+        # the worker processes end with the server, even when it is stopped by SIGTERM
+        workers = children(server.proc.pid)
+        assert workers, "the plugin's worker processes"
+        server.stop()
+        end = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < end:
+            time.sleep(0.2)
+        assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "workers left behind"
     finally:
         server.stop()
 

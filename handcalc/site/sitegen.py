@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -391,9 +392,22 @@ def worker_pool(workers: int | None = None) -> ProcessPoolExecutor | None:
     if threading.active_count() > 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     pool = ProcessPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1),
-                               mp_context=multiprocessing.get_context("fork"))
+                               mp_context=multiprocessing.get_context("fork"),
+                               initializer=_follow, initargs=(os.getpid(),))
     pool.submit(int).result()  # (with fork, every worker starts at the first job)
     return pool
+
+
+def _follow(parent: int) -> None:
+    """In a worker of :func:`worker_pool`: end as soon as the process that forked it is gone.  A
+    ``mkdocs serve`` stopped by a signal (SIGTERM from a terminal or an editor) cannot stop its
+    workers, and they would otherwise wait for jobs forever."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="handcalc-follow-parent", daemon=True).start()
 
 
 def _produce_all(todo: Sequence[tuple[Path, str]], producers: Sequence[Producer], workers: int,
