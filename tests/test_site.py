@@ -345,8 +345,8 @@ def test_a_pool_runs_the_float64_updates_aside_with_the_same_pages(tmp_path: Pat
 
 
 def test_under_serve_the_pages_come_first_and_the_training_when_its_worker_is_done(tmp_path: Path) -> None:
-    """``mkdocs serve`` (:class:`sitegen.Background`): an edited spec's pages come at once, its
-    training and check pages say the float64 updates and the re-check are running (the same
+    """``mkdocs serve`` (:class:`sitegen.Background`): an edited spec's pages of the worked step come
+    at once, its training, check and worksheet pages say they come a moment later (the same
     pages and files, under the same names and titles), that version is never memoised; when the
     worker is done the server is asked for a rebuild, and the next collect gives the very pages
     of a run in one process.  A job of a version edited away asks for no rebuild."""
@@ -371,7 +371,7 @@ def test_under_serve_the_pages_come_first_and_the_training_when_its_worker_is_do
         assert [(p.path, p.title) for p in waiting.pages] == [(p.path, p.title) for p in whole.pages]
         assert [a.path for a in waiting.assets] == [a.path for a in whole.assets]
         for got, want in zip(waiting.pages, whole.pages):
-            if got.path in ("training.md", "check.md"):
+            if got.path in ("training.md", "check.md", "worksheet.md", "answers.md"):
                 assert "This page reloads by itself" in got.markdown and "$" not in got.markdown, got.markdown
             else:
                 assert got == want, got.path

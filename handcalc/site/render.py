@@ -784,6 +784,13 @@ def symbols(c: Ctx) -> list[list[str]]:
 # the example
 
 
+def note_page(spec: Spec, path: str, title: str, note: str, text: str) -> Page:
+    """A page that stands in for ``path`` while what it shows is still being made: its title, and a
+    note (``note``: the note's title) that says so."""
+    md = environment().get_template("running.md").render(title=title, note=note, text=text, spec=spec)
+    return Page(path, title, md.strip() + "\n")
+
+
 def running_text(c: Ctx, page: str) -> tuple[str, str]:
     """(title, text) of the note that stands in for the training or the check page while the
     run's float64 updates and its re-check are still running (:func:`render_example`)."""
@@ -820,9 +827,7 @@ def render_example(trace: Trace, report: Report | None, slug: str, notation: str
         return Page(path, title, md.strip() + "\n")
 
     def waiting(path: str, title: str) -> Page:
-        note, text = running_text(c, path)
-        md = env.get_template("running.md").render(title=title, note=note, text=text, **common)
-        return Page(path, title, md.strip() + "\n")
+        return note_page(spec, path, title, *running_text(c, path))
 
     diagram = network_svg(spec, trace.initial, style)
     pages = [page("index.md", spec.title, **overview_page(c), diagram=diagram.strip())]
