@@ -17,8 +17,11 @@ Glue only; the work is in :mod:`handcalc.site.sitegen`.  The plugin needs nothin
 * ``on_serve`` watches the examples folder, so saving a spec rebuilds the site: through the
   system's file events where it can (MkDocs' own watcher looks twice a second).
   ``on_startup`` forks the worker processes of a ``mkdocs serve`` session before the server
-  starts its threads; an edited spec's float64 training runs in one of them while the
-  exact steps are re-checked here (``on_shutdown`` stops them).
+  starts its threads (``on_shutdown`` stops them; they also end by themselves with the
+  server).  An edited spec's float64 training and re-check run in one of them while the
+  site is rebuilt with the pages of its worked step; its training, check and worksheet pages
+  say they follow, and the worker's end asks the server for the rebuild that brings them
+  (:class:`handcalc.site.sitegen.Background`).
 
 * The cache (:mod:`handcalc.site.cache`, options ``cache`` and ``cache_dir``): an example
   whose spec, file and package did not change is not run again (``on_config``), a page whose

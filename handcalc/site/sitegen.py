@@ -13,6 +13,10 @@ Two calls, kept apart so any builder can use them:
   ``<folder>/index.md`` listing them.  :func:`write` puts them on disk (``handcalc
   build``); the MkDocs plugin serves them from memory instead.
 
+Under ``mkdocs serve`` an edited spec's pages come in two builds (:class:`Background`): those
+of its worked step at once, its training, check and worksheet pages when a worker process has
+run its float64 updates and re-checked it.
+
 The generator owns ``<folder>/`` (``docs/examples/`` by default) and nothing else: it
 marks the folder it writes and refuses to clear one it did not write, and it rejects any
 path that would land outside it.  Spec text reaching a page goes through
