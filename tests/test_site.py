@@ -409,8 +409,8 @@ def test_a_float64_failure_in_the_pool_names_the_file_and_the_step(tmp_path: Pat
     with pytest.raises(SpecError) as alone:
         sitegen.collect(folder, workers=1)
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
     import threading
+    from concurrent.futures import ProcessPoolExecutor
     asked = threading.Event()
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as pool:
         with pytest.raises(SpecError) as pooled:

@@ -89,7 +89,7 @@ class Collected:
     rendered: Rendered  # the producers' pages and files, merged (the overview first)
     error: str | None = None  # the spec's error, when the pages stand in for a broken spec
     report_failures: int = 0  # equations or gradients that handcalc.core.check found wrong
-    running: bool = False  # the training and check pages wait for a worker (:class:`Background`): not kept
+    running: bool = False  # training, check and worksheet pages wait for a worker (:class:`Background`): not kept
 
 
 @dataclass(frozen=True)
@@ -290,11 +290,11 @@ class _Running:
 
 class Background:
     """Under ``mkdocs serve``: the float64 updates of an edited spec, and the re-check of its exact
-    steps, run in a worker process of ``pool`` while the site is built with the example's other
-    pages at once; its training and check pages say they are on the way (and are never kept in
-    the memo).  ``ready()`` is called, from another thread, when a worker is done: the next
-    :func:`collect` gives the whole example.  A job of a version of the spec that is no longer the
-    current one is dropped."""
+    steps, run in a worker process of ``pool`` while the site is built at once with the pages of
+    the example's worked step; its training, check and worksheet pages say they are on the way
+    (that version is never kept in the memo).  ``ready()`` is called, from another thread, when a
+    worker is done: the next :func:`collect` gives the whole example.  A job of a version of the
+    spec that is no longer the current one is dropped."""
 
     def __init__(self, pool: Executor, ready: Callable[[], None]) -> None:
         self.pool, self.ready = pool, ready
@@ -331,8 +331,8 @@ class Background:
 
 def _first(path: Path, slug: str, key: tuple[str, str], producers: Sequence[Producer],
            background: Background) -> Collected:
-    """One edited spec under ``mkdocs serve`` (:class:`Background`): its pages with the training
-    and check pages waiting for the worker, or — once the worker is done — the whole example."""
+    """One edited spec under ``mkdocs serve`` (:class:`Background`): the pages of its worked step,
+    the others waiting for the worker, or — once the worker is done — the whole example."""
     running = background.running.get(key)
     if running is None:
         try:
@@ -455,8 +455,8 @@ def collect(examples_dir: Path | str, producers: Sequence[Producer] = PRODUCERS,
     by name), unless ``on_error`` is given: then ``on_error(path, slug, error)`` supplies
     what the site shows for it instead.  ``pool`` (optional, see :func:`worker_pool`): processes
     to use instead of forking new ones, and for a single spec, to run its float64 updates in.
-    ``background`` (optional, under ``mkdocs serve``): when a single spec changed, its pages come
-    at once and its training and check pages when its worker is done (:class:`Background`)."""
+    ``background`` (optional, under ``mkdocs serve``): when a single spec changed, the pages of its
+    worked step come at once and the others when its worker is done (:class:`Background`)."""
     examples_dir = Path(examples_dir)
     slugs: dict[str, Path] = {}
     failed: dict[Path, SpecError] = {}  # specs that cannot be read, or whose page name another gives too
