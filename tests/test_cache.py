@@ -230,3 +230,27 @@ def test_the_cache_can_be_turned_off_and_must_stay_outside_the_site(small: Site)
     with pytest.raises((PluginError, Abort)):
         small.build()
     assert not (small.folder / "docs" / "cache").exists()
+
+
+def test_search_stripping_is_handed_back_only_right_after_materials_search() -> None:
+    """What Material's search makes of a page's HTML is kept only when no other plugin's
+    ``on_page_context`` runs between the search plugin's and handcalc's (another plugin would
+    see the empty page the search plugin is handed)."""
+    from types import SimpleNamespace
+
+    from handcalc.site.plugin import _next_after
+
+    class Handler:
+        def on_page_context(self, context, **kwargs):
+            return context
+
+    search, other, ours = Handler(), Handler(), Handler()
+
+    def config(*order):
+        return SimpleNamespace(plugins=SimpleNamespace(events={"page_context": [h.on_page_context for h in order]}))
+
+    assert _next_after(config(search, ours), search, ours)
+    assert _next_after(config(other, search, ours, other), search, ours)
+    assert not _next_after(config(search, other, ours), search, ours)
+    assert not _next_after(config(ours, search), search, ours)
+    assert not _next_after(config(search), search, ours)

@@ -329,8 +329,10 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                 continue
             context = cache.digest("search", cache.version("mkdocs-material"), cache.version("jieba"),
                                    getattr(index, "config", None))
+            strip = _next_after(config, plugin, self)
 
-            def remembered(page: Any, add: Callable = add, index: Any = index, context: str = context) -> None:
+            def remembered(page: Any, add: Callable = add, index: Any = index, context: str = context,
+                           strip: bool = strip) -> None:
                 if self._store is None:
                     return add(page)
                 key = cache.digest(context, page.url, str(page.title), page.meta, _toc(page.toc),
@@ -345,7 +347,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
                         self._store.put("search", key, json.loads(json.dumps(index.entries[first:])))
                     except (TypeError, ValueError):  # entries JSON cannot hold exactly are not kept
                         pass
-                self._stripping(page, context)
+                if strip:
+                    self._stripping(page, context)
                 return None
 
             index.add_entry_from_context = remembered
@@ -355,7 +358,8 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
     # 100 kB: 60-70 ms per build on this site).  What it made of a page's HTML is kept for the
     # session, keyed by the HTML and the plugin's version and settings: for HTML seen before, the
     # plugin is handed an empty page to strip (right after it indexed the page, above) and
-    # ``on_page_context`` (run after the plugin's) puts back what it made the first time.
+    # ``on_page_context`` (run after the plugin's) puts back what it made the first time.  Only
+    # when no other plugin's ``on_page_context`` runs between the two (:func:`_next_after`).
 
     def _stripping(self, page: Any, context: str) -> None:
         if not isinstance(page.content, str):
@@ -437,6 +441,13 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
 
     def on_build_error(self, *, error: Exception) -> None:
         logging.getLogger("mkdocs").removeHandler(self._warnings)
+
+
+def _next_after(config: MkDocsConfig, plugin: Any, ours: Any) -> bool:
+    """Whether our ``on_page_context`` is the next one MkDocs runs after ``plugin``'s."""
+    handlers = getattr(config.plugins, "events", {}).get("page_context", [])
+    owners = [getattr(h, "__self__", None) for h in handlers]
+    return any(a is plugin and b is ours for a, b in zip(owners, owners[1:]))
 
 
 def _rebuilder(server: LiveReloadServer) -> Callable[[], None] | None:
