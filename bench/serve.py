@@ -92,30 +92,22 @@ def mkdocs(code: Path | None) -> list[str]:
 ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
 
 
-def cpu_of(pid: int) -> float:
-    """CPU seconds (user + system) process ``pid`` and its child processes (the plugin's workers)
-    have used so far (Linux ``/proc``)."""
-    total = 0.0
+def family(pid: int) -> dict[int, float]:
+    """Process ``pid`` and its child processes (the plugin's workers), each with the CPU seconds
+    (user + system) it has used so far (Linux ``/proc``)."""
+    out = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # (a process that ended meanwhile)
             continue
         if stat.parent.name == str(pid) or fields[1] == str(pid):
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (Linux ``/proc``): the plugin's workers."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if stat.read_text().rsplit(")", 1)[1].split()[1] == str(pid):
-                out.append(int(stat.parent.name))
-        except OSError:
-            continue
+            out[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return out
+
+
+def cpu_of(pid: int) -> float:
+    return sum(family(pid).values())
 
 
 def children_cpu() -> float:
@@ -208,7 +200,7 @@ def reloads(site: Path, code: Path | None, edits: int) -> dict[str, list[float]]
             cpu.append(cpu_of(proc.pid) - c0)
             time.sleep(1.0)  # the browser would reload once more; let the server go quiet
     finally:
-        workers = children(proc.pid)
+        workers = set(family(proc.pid)) - {proc.pid}
         proc.terminate()
         try:
             proc.wait(timeout=20)
