@@ -7,9 +7,12 @@ file: if any of them exists, nothing is written and :class:`SpecError` names the
 
 from __future__ import annotations
 
+import html
+import json
 from pathlib import Path
 
 from . import resources
+from .core import spec
 from .core.errors import SpecError
 
 MKDOCS_YML = """\
@@ -55,10 +58,14 @@ handcalc (the build stops if you put a page there).
 
 
 def files(title: str = "Worked examples") -> dict[str, str]:
-    """The new site's files, by path relative to its folder."""
-    out = {"mkdocs.yml": MKDOCS_YML.format(title=title), "docs/index.md": INDEX_MD.format(title=title)}
-    for spec in sorted(resources.EXAMPLES.glob("*.yaml")):
-        out[f"examples/{spec.name}"] = spec.read_text(encoding="utf-8")
+    """The new site's files, by path relative to its folder.  The title is checked like a spec's
+    (one line, no control characters) and written as a quoted YAML string and, HTML escaped,
+    as the home page's heading."""
+    title = spec.text(title, "--title", line=True, blank=False)
+    out = {"mkdocs.yml": MKDOCS_YML.format(title=json.dumps(title, ensure_ascii=False)),
+           "docs/index.md": INDEX_MD.format(title=html.escape(title, quote=False))}
+    for path in sorted(resources.EXAMPLES.glob("*.yaml")):
+        out[f"examples/{path.name}"] = path.read_text(encoding="utf-8")
     return out
 
 

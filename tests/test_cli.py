@@ -376,3 +376,22 @@ def test_a_run_without_float64_steps_does_not_import_numpy() -> None:
             "assert r.exit_code == 0, r.output; print('numpy' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False", done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("title", ["Neural nets: worked examples", "Week #3 examples", "[draft] MLPs",
+                                   "{braces}, 'quotes' & \"double\"", "- a dash", "<b>bold</b> ünïcode ∂L/∂w"])
+def test_init_writes_any_title_as_given(tmp_path: Path, title: str) -> None:
+    """`handcalc init --title` gives a mkdocs.yml whose site_name is the title as typed (YAML
+    punctuation included) and a home page whose heading shows it literally."""
+    r = invoke("init", tmp_path / "site", "--title", title)
+    assert r.exit_code == 0, r.output
+    config = yaml.safe_load((tmp_path / "site" / "mkdocs.yml").read_text(encoding="utf-8"))
+    assert config["site_name"] == title
+    heading = (tmp_path / "site" / "docs" / "index.md").read_text(encoding="utf-8").splitlines()[0]
+    assert "<b>" not in heading and heading.startswith("# ")
+
+
+def test_init_refuses_a_title_with_control_characters(tmp_path: Path) -> None:
+    r = invoke("init", tmp_path / "site", "--title", "bell\x07")
+    assert r.exit_code == 2 and "--title" in r.stderr and "control characters" in r.stderr
+    assert not (tmp_path / "site").exists()

@@ -24,6 +24,7 @@ from handcalc.core.functions import ACTIVATIONS, LOSSES, Activation, in_domain
 from handcalc.core.numbers import Num
 from handcalc.core.spec import parse
 from handcalc.equations import pagecheck
+from handcalc.equations.latex import activation_rule
 from handcalc.site.render import render_example
 from handcalc.worksheets import model as W
 from handcalc.worksheets import output as worksheet_pages
@@ -150,6 +151,13 @@ def test_an_activation_rule_states_its_derivative(name: str) -> None:
             assert sympy.simplify(sympy.diff(v, z) - d) == 0
     else:
         assert sympy.simplify(sympy.diff(value, z) - deriv.subs(a, value)) == 0
+
+
+@pytest.mark.parametrize("name", sorted(n for n, a in ACTIVATIONS.items() if a.rule is not None))
+def test_an_activation_rule_does_not_define_f_by_itself(name: str) -> None:
+    """``tanh(z) = tanh(z)`` teaches nothing: the printed rule's value is not its own left side."""
+    f_of_z, rest = activation_rule(name).split(" = ", 1)
+    assert not rest.startswith(f_of_z + ","), activation_rule(name)
 
 
 # ---------------------------------------------------------------------------

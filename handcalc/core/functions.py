@@ -188,7 +188,8 @@ ACTIVATIONS: dict[str, Activation] = {a.name: a for a in (
         "tanh", "tanh", "tanh", "tanh", True, "a", _tanh, lambda a, s: ONE - a * a,
         lambda np, z, s: np.tanh(z), lambda np, z, a, da, s: da * (1 - a * a),
         lambda n, j: Call("tanh", (Z,)), lambda k: Sub(const(1), Pow(A, 2)),
-        lambda sp, z, a, al: (sp.tanh(z), _s_sub(sp, 1, a**2))),
+        lambda sp, z, a, al: (_s_sub(sp, sp.exp(z), sp.exp(-z)) / sp.Add(sp.exp(z), sp.exp(-z), evaluate=False),
+                               _s_sub(sp, 1, a**2))),
     Activation(
         "linear", "linear", "the identity", "id", True, "z", lambda z, j, s: z[j], lambda z, s: ONE,
         lambda np, z, s: z, lambda np, z, a, da, s: da,

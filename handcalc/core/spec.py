@@ -418,13 +418,14 @@ def vector(v: Any, where: str, length: int | None = None) -> Vector:
     return tuple(number(x, f"{where}[{i}]") for i, x in enumerate(v))
 
 
-def matrix(v: Any, where: str, rows: int, cols: int) -> Matrix:
+def matrix(v: Any, where: str, rows: int, cols: int, why: str = "") -> Matrix:
+    """A ``rows``×``cols`` list of lists of numbers; ``why`` says where the expected shape comes from."""
     if not isinstance(v, list) or not all(isinstance(r, list) for r in v):
-        raise SpecError(where, f"expected a {rows}×{cols} list of lists, got {_kind(v)}")
+        raise SpecError(where, f"expected a {rows}×{cols} list of lists{why}, got {_kind(v)}")
     widths = {len(r) for r in v}
     if len(v) != rows or widths != {cols}:
-        got = f"{len(v)}×{widths.pop()}" if len(widths) == 1 else f"rows of lengths {sorted(widths)}"
-        raise SpecError(where, f"expected {rows}×{cols}, got {got}")
+        got = f"{len(v)}×{widths.pop()}" if len(widths) == 1 else f"rows of lengths {[len(r) for r in v]}"
+        raise SpecError(where, f"expected {rows}×{cols}{why}, got {got}")
     return tuple(tuple(number(x, f"{where}[{i}][{j}]") for j, x in enumerate(r)) for i, r in enumerate(v))
 
 
@@ -511,6 +512,13 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
     _count_parameters(d, n_inputs, notation)
     out: list[LayerSpec] = []
     fan_in = n_inputs
+
+    def why(n: int, raw_units: int) -> str:
+        """The first layer's shape follows the names in `inputs`; the message says so."""
+        if n or n_inputs is None:
+            return ""
+        names, units = f"{n_inputs} input{'s' * (n_inputs != 1)} named", f"{raw_units} unit{'s' * (raw_units != 1)}"
+        return f" ({names} × {units})" if notation == "row" else f" ({units} × {names})"
     for n, raw in enumerate(d):
         where = f"layers[{n}]"
         raw = _keys(raw, where, LAYER, {"units", "activation"})
@@ -533,9 +541,9 @@ def _layers(d: list, notation: str, n_inputs: int | None, init: Init) -> tuple[L
             vals = draw(init, rng, fan_in * units)
             weights = tuple(tuple(vals[i * units + j] for j in range(units)) for i in range(fan_in))
         elif notation == "row":
-            weights = matrix(w, f"{where}.weights", fan_in, units)
+            weights = matrix(w, f"{where}.weights", fan_in, units, why(n, units))
         else:
-            m = matrix(w, f"{where}.weights", units, fan_in)
+            m = matrix(w, f"{where}.weights", units, fan_in, why(n, units))
             weights = tuple(tuple(m[j][i] for j in range(units)) for i in range(fan_in))
         b = raw.get("bias")
         if b is None:
@@ -630,15 +638,17 @@ def parse(d: Any) -> Spec:
     title = text(d["title"], "title", line=True, blank=False)
     notation = choice(d.get("notation", "row"), "notation", ["row", "column"])
     init = _init(d.get("init"))
-    # written weights fix the input count (and `inputs` is checked against them); else the names do
-    first = d["layers"][0] if isinstance(d["layers"], list) and d["layers"] else None
-    written = isinstance(first, dict) and isinstance(first.get("weights"), list)
-    n_in = len(d["inputs"]) if isinstance(d.get("inputs"), list) and not written else None
-    if n_in == 0:
+    # the names in `inputs` fix the input count (the first layer's weights are checked against
+    # them); without names, the first layer's weights do
+    named = names(d["inputs"], "inputs", len(d["inputs"]) if isinstance(d["inputs"], list) else 0) \
+        if "inputs" in d else None
+    if named == ():
         raise SpecError("inputs", "expected at least one name, got none")
-    layers = _layers(d["layers"], notation, n_in, init)
+    if named is not None and len(named) > LIMITS["units"]:
+        raise SpecError("inputs", f"at most {LIMITS['units']} inputs, got {len(named)}")
+    layers = _layers(d["layers"], notation, None if named is None else len(named), init)
     n_inputs, n_outputs = len(layers[0].weights), layers[-1].units
-    inputs = names(d["inputs"], "inputs", n_inputs) if "inputs" in d else tuple(f"x{i + 1}" for i in range(n_inputs))
+    inputs = named if named is not None else tuple(f"x{i + 1}" for i in range(n_inputs))
     outputs = names(d["outputs"], "outputs", n_outputs) if "outputs" in d else tuple(
         f"y{j + 1}" if n_outputs > 1 else "y" for j in range(n_outputs))
     loss = choice(d["loss"], "loss", list(LOSSES)) if d.get("loss") is not None else None
