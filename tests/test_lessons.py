@@ -326,3 +326,22 @@ def test_see_also_names_a_page_folder() -> None:
         with pytest.raises(SpecError) as exc:
             parse(doc)
         assert exc.value.field == "see_also[0].example"
+
+
+@pytest.mark.slow
+def test_check_page_says_agree_only_of_gradients_it_compared() -> None:
+    """A gradient at a kink is not compared: its row says so and does not claim agreement; the
+    sentence on large steps agrees in number with the steps it lists."""
+    skipped = 0
+    for name in EXAMPLE_NAMES:
+        built = (built_site() / "examples" / name / "check" / "index.html").read_text(encoding="utf-8")
+        for row in re.findall(r"<tr>(.*?)</tr>", built, flags=re.S):
+            cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                     for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            if cells and cells[3].startswith("not compared"):
+                skipped += 1
+                assert cells[4] != "yes", (name, cells)
+        text = page(name, "check")
+        for listed, verb in re.findall(r"Steps? ([\d, ]+?) (is|are) large", text):
+            assert verb == ("are" if "," in listed else "is"), (name, listed)
+    assert skipped, "no example has a gradient at a kink: the test checks nothing"

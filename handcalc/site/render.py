@@ -695,7 +695,7 @@ def check_page(c: Ctx, lines: PageCheck) -> dict:
         name = (latex.weight(g.layer, i, j, st) if g.kind == "W" else latex.sym("b", g.layer, j))
         rows.append([f"{g.step}", f"${name}$", cell(g.backprop, st),
                      "not compared (ReLU kink)" if g.estimate is None else cell(g.estimate, st),
-                     "yes" if g.ok else "**no**"])
+                     "—" if g.estimate is None else "yes" if g.ok else "**no**"])
     head = ["step", "parameter", "backprop", "finite difference", "agree"]
     first = [row for row, g in zip(rows, r.gradient_checks) if g.step == r.gradient_checks[0].step] if rows else []
     if len(rows) <= GRADIENT_ROWS:
@@ -710,7 +710,7 @@ def check_page(c: Ctx, lines: PageCheck) -> dict:
             "lines_failed": len(lines.failures),
             "equations": r.equations, "failures": r.failures[:20], "failed": len(r.failures),
             "gradients": r.gradients, "grad_table": grad_table, "ok": r.ok,
-            "kinks": r.kinks, "float_fd": r.float_fd_steps}
+            "kinks": r.kinks, "float_fd": r.float_fd_steps, "steps": len({g.step for g in r.gradient_checks})}
 
 
 # ---------------------------------------------------------------------------
