@@ -85,7 +85,7 @@ def run(spec: str, as_json: bool, rounding: str | None, decimals: int | None) ->
     click.echo(f"{printable(s.title)}: {'-'.join(map(str, s.sizes))} network, {s.display.rounding} numbers")
     if trace.steps:
         click.echo(f"updates: {len(trace.steps)} exact + {trace.float_steps} float64 "
-                   f"({s.training.epochs} epochs, batch {s.training.batch_size})")
+                   f"({s.training.epochs} epoch{'s' * (s.training.epochs != 1)}, batch {s.training.batch_size})")
         click.echo(f"loss before the first update: {to_decimal_string(trace.steps[0].loss.value, d + 4)}")
     if trace.epoch_loss:
         click.echo(f"mean loss of the last epoch: {to_decimal_string(trace.epoch_loss[-1], d + 4)}")
@@ -93,7 +93,8 @@ def run(spec: str, as_json: bool, rounding: str | None, decimals: int | None) ->
         for i, a in enumerate(trace.inference[-1].a):
             click.echo(f"sample {i + 1}: ŷ = [{', '.join(to_decimal_string(r.value, d + 4) for r in a)}]")
     if trace.accuracy is not None:
-        click.echo(f"test accuracy: {float(trace.accuracy):.2%} ({len(trace.predictions)} samples)")
+        n = len(trace.predictions)
+        click.echo(f"test accuracy: {float(trace.accuracy):.2%} ({n} sample{'s' * (n != 1)})")
 
 
 @main.command()

@@ -10,6 +10,7 @@ pages → site, and the imports may only follow that flow.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,22 @@ def test_there_are_no_import_cycles() -> None:
     for m in sorted(GRAPH):
         if m not in state:
             visit(m)
+
+
+def test_the_docs_name_modules_and_constants_that_exist() -> None:
+    """A module the docs name (``handcalc/core/engine.py``) exists, and a constant named beside it
+    in the same backticks-and-"in" phrase (`` `MAX_LOG2` in `handcalc/core/engine.py` ``) is
+    defined there: the docs follow the code when it moves."""
+    root = PACKAGE.parent
+    texts = {p: p.read_text(encoding="utf-8") for p in [root / "README.md", root / "DEVELOPERS.md",
+                                                          *sorted((root / "docs").rglob("*.md"))]}
+    named = 0
+    for doc, text in texts.items():
+        for path in re.findall(r"handcalc/[\w/]+\.py", text):
+            assert (root / path).is_file(), f"{doc.name} names {path}"
+            named += 1
+        for constants, path in re.findall(r"((?:`[A-Z][A-Z0-9_]+`(?:, | and )?)+) in `(handcalc/[\w/]+\.py)`", text):
+            source = (root / path).read_text(encoding="utf-8")
+            for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", constants):
+                assert re.search(rf"^\s*{name}\b.*=", source, re.M), f"{doc.name}: {name} is not set in {path}"
+    assert named, "no module named in the docs: the test checks nothing"

@@ -395,3 +395,31 @@ def test_init_refuses_a_title_with_control_characters(tmp_path: Path) -> None:
     r = invoke("init", tmp_path / "site", "--title", "bell\x07")
     assert r.exit_code == 2 and "--title" in r.stderr and "control characters" in r.stderr
     assert not (tmp_path / "site").exists()
+
+
+def _documented_sessions() -> list[tuple[str, list[str]]]:
+    """``$ handcalc run|check …`` blocks of docs/reference/cli.md: the command and the lines shown."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    out = []
+    for block in re.findall(r"```text\n\$ handcalc ((?:run|check) [^\n]*)\n(.*?)```", text, re.S):
+        out.append((block[0], block[1].splitlines()))
+    return out
+
+
+@pytest.mark.parametrize(("command", "shown"), _documented_sessions(), ids=lambda x: str(x)[:40])
+def test_documented_output_is_what_the_command_prints(command: str, shown: list[str]) -> None:
+    """The reference's sample output is the command's: each line shown is printed (a line ending
+    in "..." stands for a longer one, "..." alone for lines left out), in order."""
+    r = invoke(*command.split())
+    assert r.exit_code == 0, r.output
+    printed = iter(r.stdout.splitlines())
+    for line in shown:
+        if line == "...":
+            continue
+        want = line.removesuffix("...")
+        assert any(got == line or (line.endswith("...") and got.startswith(want)) for got in printed), \
+            (command, line, r.stdout)
+
+
+def test_the_reference_shows_sample_output() -> None:
+    assert {c.split()[0] for c, _ in _documented_sessions()} == {"run", "check"}
