@@ -113,6 +113,23 @@ def test_toy_loss_moves_the_prediction_away_and_mse_toward_the_target() -> None:
     assert (toy.loss, mse.loss) == ("difference", "mse")
 
 
+def test_mse_twin_says_truly_what_a_hundred_times_larger_rate_would_do() -> None:
+    """candy-bar-mse's description: with 0.01 the step overshoots, the output ReLU's input turns
+    negative, ŷ = 0 and no gradient flows back, so training stops. Run and see."""
+    assert "would give ŷ = 0 and pass no gradient back" in " ".join(example_spec("candy-bar-mse").description.split())
+    raw = read_yaml((EXAMPLES / "candy-bar-mse.yaml").read_text(encoding="utf-8"))
+    raw["learning_rate"] = "0.01"
+    raw["training"].update(epochs=3, exact_steps=3)
+    steps = engine.run(parse(raw)).steps
+    z_out = steps[1].forward[-1].z[0][0].value
+    assert z_out < 0 and steps[1].forward[-1].a[0][0].value == 0
+    y = Num(example_spec("candy-bar-mse").train[0].y[0])
+    assert steps[0].forward[-1].a[0][0].value > y.v  # it started above the target: it went past it
+    for later in steps[1:]:
+        assert all(g.value == 0 for lay in later.backward for row in lay.dW for g in row)
+        assert all(g.value == 0 for lay in later.backward for g in (lay.db or ()))
+
+
 @pytest.mark.slow
 def test_candy_bar_pages_say_what_the_toy_loss_does_and_link_the_twin() -> None:
     d = example_spec("candy-bar").display.decimals
@@ -224,6 +241,9 @@ def test_golf_pages_show_the_worked_step() -> None:
             assert show(r.value, d, r.rounded).text in backward
     assert f"The loss of step {step.number} is" in page("golf", "loss")
     assert f"Step {step.number} is the one the other pages work in full" in page("golf", "training")
+    earlier = f"the ones the first {step.number - 1} updates leave"
+    assert earlier in page("golf", "forward") and "training/" in " ".join(hrefs("golf", "forward"))
+    assert "starting values of the overview" not in page("candy-bar", "forward")  # it works step 1
 
 
 # ---------------------------------------------------------------------------

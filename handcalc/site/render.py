@@ -834,7 +834,8 @@ def render_example(trace: Trace, report: Report | None, slug: str, notation: str
     chart = None if worked is None or one_step(trace) else loss_svg(trace) if not running else waiting_svg()
     if worked is not None:
         pages += [
-            page("forward.md", "Forward pass", **forward_page(c, worked.forward, worked.batch), step=worked),
+            page("forward.md", "Forward pass", **forward_page(c, worked.forward, worked.batch), step=worked,
+                 updates_before=worked.number - 1),
             page("loss.md", "Loss", **loss_page(c, worked), step=worked),
             page("backward.md", "Backward pass", **backward_page(c, worked), step=worked),
             page("update.md", "Update", **update_page(c, worked), step=worked),
