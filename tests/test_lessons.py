@@ -365,3 +365,14 @@ def test_check_page_says_agree_only_of_gradients_it_compared() -> None:
         for listed, verb in re.findall(r"Steps? ([\d, ]+?) (is|are) large", text):
             assert verb == ("are" if "," in listed else "is"), (name, listed)
     assert skipped, "no example has a gradient at a kink: the test checks nothing"
+
+
+@pytest.mark.slow
+def test_update_page_states_only_the_rules_it_applies() -> None:
+    """Mazur's biases are fixed: its update page gives no bias rule and says they stay; golf
+    trains its biases and gives both rules. η is written in full (candy-bar-mse: 0.0001)."""
+    assert r"b^{[l]}_{\text{new}}" not in page("mazur", "update")
+    assert "The biases are fixed" in page("mazur", "update")
+    assert r"b^{[l]}_{\text{new}}" in page("golf", "update") and "The biases are fixed" not in page("golf", "update")
+    eta = show(Num(example_spec("candy-bar-mse").learning_rate), 12).text
+    assert rf"\eta = {eta}" in page("candy-bar-mse", "update")

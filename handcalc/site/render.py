@@ -45,6 +45,7 @@ GROUP = 6  # equations per display block inside a fold
 TABLE_FOLD = 12  # data tables longer than this are folded
 LOSS_CSV = "loss-per-epoch.csv"  # every epoch's mean loss, beside the training page
 GRADIENT_ROWS = 40  # gradient comparisons shown open on the check page at most
+GIVEN_PLACES = 12  # a number of the spec (η) is written in full up to this many decimals
 
 # ---------------------------------------------------------------------------
 # templates
@@ -589,12 +590,21 @@ def update_page(c: Ctx, step: Step) -> dict:
             else:
                 parts.append(matrix_eq(rf"b^{{[{l}]}}_{{\text{{new}}}}", latex.vector(b_txt, st), b_approx))
         sections.append({"title": f"Layer {l}", "body": "\n\n".join(parts)})
-    return {"sections": sections, "eta": show(Num(c.spec.learning_rate), st.decimals).text,
-            "after": before_after(c, step)}
+    eta = show(Num(c.spec.learning_rate), GIVEN_PLACES)
+    return {"sections": sections, "eta": f"{latex.tex_relation(eta.relation)} {eta.text}",
+            "after": before_after(c, step),
+            "biases": "trained" if any(u.b is not None for u in step.update) else
+                      "fixed" if any(lay.bias is not None for lay in c.spec.layers) else "none"}
 
 
 # ---------------------------------------------------------------------------
 # training and check
+
+
+def given_text(x: Num) -> str:
+    """A number of the spec in a table cell: in full, or with "≈" where it has no end."""
+    shown = show(x, GIVEN_PLACES)
+    return f"≈ {shown.text}" if shown.approx else shown.text
 
 
 def one_step(trace: Trace) -> bool:
@@ -744,7 +754,7 @@ def overview_page(c: Ctx) -> dict:
             t = fold(f"{name}: all {len(samples)} rows", t, "note")
         tables.append({"title": name, "count": len(samples), "table": t})
     hyper = [["loss", LOSSES[spec.loss].title if spec.loss else "none (forward pass only)"],
-             ["learning rate η", show(Num(spec.learning_rate), 12).text],
+             ["learning rate η", given_text(Num(spec.learning_rate))],
              ["epochs", str(spec.training.epochs)], ["batch size", str(spec.training.batch_size)],
              ["shuffle", "yes" if spec.training.shuffle else "no"],
              ["exact steps", str(spec.training.exact_steps)],
