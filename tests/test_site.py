@@ -57,6 +57,19 @@ def test_every_example_has_its_pages(site: Path) -> None:
         assert any(h.rstrip("/").endswith(f"{slug}") for h in listing.hrefs), f"examples/index lists no {slug}"
 
 
+def test_every_example_page_has_a_title_of_its_own(site: Path) -> None:
+    """The browser tab (and the theme's header) tells the pages of two examples apart: each
+    page's <title> names the page and its example, as the reader sees it."""
+    titles: dict[str, str] = {}
+    for slug, spec in SLUGS.items():
+        for name in ["", *expected_pages(slug)]:
+            built = html_of(site / "examples" / slug / name / "index.html")
+            title = html.unescape(re.search(r"<title>(.*?)</title>", built, re.S).group(1))
+            assert spec.title in title, (slug, name, title)
+            assert title not in titles, (slug, name, titles.get(title))
+            titles[title] = f"{slug}/{name}"
+
+
 def test_example_pages_link_to_each_other(site: Path) -> None:
     for slug in SLUGS:
         folder = site / "examples" / slug

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import json
 import logging
 import multiprocessing
 import os
@@ -563,6 +564,16 @@ def pager(rendered: Rendered, current: Page) -> str:
     return '\n\n<nav class="hc-pages" markdown>\n' + " · ".join(items) + "\n</nav>\n"
 
 
+def front_matter(rendered: Rendered, page: Page) -> str:
+    """A page's own title for the browser tab and the theme's header (``title`` in the page's
+    meta; the nav keeps its short label): the example's title on its overview, "Forward pass ·
+    Play golf today?" on the others, so that the pages of two examples can be told apart.
+    Escaped as the pages' text is (themes print it as it is), in a quoted YAML string."""
+    own = rendered.title if page is rendered.pages[0] else f"{label(rendered, page)} · {rendered.title}"
+    title = escape_md(own)
+    return f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\n---\n\n"
+
+
 def examples_index(collected: Sequence[Collected], title: str = "Worked examples") -> str:
     """``<folder>/index.md``: one entry per example, with its network and its pages."""
     lines = [f"# {title}", "",
@@ -591,7 +602,8 @@ def site_files(collected: Sequence[Collected], folder: str = "examples") -> list
     files = [SiteFile(str(base / "index.md"), examples_index(collected))]
     for c in collected:
         r = c.rendered
-        files += [SiteFile(str(base / c.slug / p.path), p.markdown.rstrip("\n") + "\n" + pager(r, p)) for p in r.pages]
+        files += [SiteFile(str(base / c.slug / p.path),
+                           front_matter(r, p) + p.markdown.rstrip("\n") + "\n" + pager(r, p)) for p in r.pages]
         files += [SiteFile(str(base / c.slug / a.path), a.data) for a in r.assets]
     return files
 
