@@ -57,6 +57,15 @@ def test_every_example_has_its_pages(site: Path) -> None:
         assert any(h.rstrip("/").endswith(f"{slug}") for h in listing.hrefs), f"examples/index lists no {slug}"
 
 
+def test_an_example_is_listed_before_its_variants(site: Path) -> None:
+    """The list of examples and the nav sort by name without the suffix: candy-bar, then the
+    twin that builds on it (by file name, "candy-bar-mse.yaml" sorts first)."""
+    hrefs = [h.rstrip("/").removesuffix("/index.html").rsplit("/", 1)[-1]
+             for h in Links(html_of(site / "examples" / "index.html")).hrefs]
+    order = [s for s in dict.fromkeys(hrefs) if s in SLUGS]
+    assert order.index("candy-bar") < order.index("candy-bar-mse"), order
+
+
 def test_every_example_page_has_a_title_of_its_own(site: Path) -> None:
     """The browser tab (and the theme's header) tells the pages of two examples apart: each
     page's <title> names the page and its example, as the reader sees it."""

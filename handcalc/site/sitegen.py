@@ -117,10 +117,12 @@ PRODUCERS: tuple[Producer, ...] = (example_pages, worksheet_pages)
 
 
 def spec_files(examples_dir: Path) -> list[Path]:
-    """The specs of the examples folder, sorted by name (``*.yaml`` and ``*.yml``)."""
+    """The specs of the examples folder (``*.yaml`` and ``*.yml``), sorted by name without the
+    suffix, so that ``candy-bar`` comes before its twin ``candy-bar-mse``."""
     if not examples_dir.is_dir():
         raise SpecError(str(examples_dir), "no such folder of examples")
-    return sorted(p for p in examples_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    return sorted((p for p in examples_dir.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file()),
+                  key=lambda p: (p.stem, p.name))
 
 
 def _in_file(path: Path, exc: SpecError) -> SpecError:
