@@ -249,7 +249,7 @@ def forward_layer(c: Ctx, f: ForwardLayer, s: int) -> str:
         out.append(params_block(l, f.W, f.b, st))
         out.append(f"so ${zname} = {symbolic}$ comes out as")
         out.append(matrix_eq(zname, latex.vector(zs, st), z_approx))
-    out.append(f"Each entry of ${zname}$ is one dot product"
+    out.append((f"Each entry of ${zname}$ is one dot product" if len(f.W[0]) > 1 else f"${zname}$ is one dot product")
                + (" plus the unit's bias:" if f.b is not None else ":"))
     zeqs = c.equations("forward", "z", l, s)
     out.append(expansions(zeqs, "entries of " + f"${zname}$", _small(f)))
@@ -497,7 +497,7 @@ def backward_layer(c: Ctx, step: Step, b: BackwardLayer) -> str:
         if n > 1:
             out.append(f"#### Sample {s + 1}")
         if l == c.layers:
-            out.append(f"At the output $a^{{[{l}]}} = \\hat{{y}}$, so the chain starts with the loss′:")
+            out.append(f"At the output $a^{{[{l}]}} = \\hat{{y}}$, so the chain starts with the loss's derivative:")
             eqs = c.equations("backward", "da", l, s)
         else:
             out.append(f"$\\partial L/\\partial a^{{[{l}]}}$, passed down from layer {l + 1}:")
