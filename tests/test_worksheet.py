@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,7 @@ from handcalc.core import check
 from handcalc.core.errors import SpecError
 from handcalc.core.spec import parse
 from handcalc.core.variants import variant
+from handcalc.equations import pagecheck
 from handcalc.equations.typst import TYPST
 from handcalc.site import worksheet as site_worksheet
 from handcalc.worksheets import model as W
@@ -106,6 +108,54 @@ def test_display_overrides_are_kept():
     ws = W.make(example_spec("golf"), "forward", rounding="exact", decimals=4)
     assert not ws.hand and ws.decimals == 4
     assert check.check(ws.trace).ok
+
+
+# ---------------------------------------------------------------------------
+# given numbers are written in full (read back from the emitted documents)
+
+ARROW = re.compile(r"\\leftarrow|arrow\.l")
+#: the number before "· ∂L/∂θ" on an update line: η (∂L/∂θ is the student's own result, a symbol)
+RATE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) (?:\\cdot|dot\.op) \{?\\?frac[({]\\?partial")
+TYPST_LINE = re.compile(r'^  \("\d+", \[\$ (.*) \$\]\),$', re.M)
+
+
+def emitted(spec, name: str) -> dict[str, list[str]]:
+    """The equations of every document made from a spec's worksheet: the HTML worksheet and key, the
+    site's worksheet.md and answers.md (LaTeX), and the Typst worksheet and key (the PDFs' sources)."""
+    tex, typ = W.make(spec, where=name), W.make(spec, where=name, dialect=TYPST)
+    latex_docs = {"worksheet.html": P.html_document([tex], False), "key.html": P.html_document([tex], True),
+                  "worksheet.md": site_worksheet.markdown(tex, False), "answers.md": site_worksheet.markdown(tex, True)}
+    out = {k: [eq for b in pagecheck.math_blocks(text) for eq in pagecheck.equations(b)]
+           for k, text in latex_docs.items()}
+    for key in (False, True):
+        out["key.typ" if key else "worksheet.typ"] = TYPST_LINE.findall(typeset.source([typ], key))
+    return out
+
+
+@pytest.mark.parametrize("name", [n for n in EXAMPLE_NAMES if W.default_scope(example_spec(n)) == "step"])
+def test_every_update_line_writes_the_learning_rate_in_full(name):
+    """candy-bar-mse's η = 0.0001 was written 0.00 on the update lines whose result it does not
+    change at 2 decimals; a given number is written as the givens list it, never rounded."""
+    spec = example_spec(name)
+    updates = sum(len(p.lines) for p in W.make(spec, where=name).parts if p.key == "update")
+    for doc, eqs in emitted(spec, name).items():
+        lines = [eq for eq in eqs if ARROW.search(eq)]
+        assert len(lines) >= updates > 0, doc
+        for eq in lines:
+            rates = RATE.findall(eq)
+            assert len(rates) == 1 and F(rates[0]) == spec.learning_rate, (doc, eq)
+
+
+def test_a_given_weight_and_slope_are_written_in_full_on_their_lines():
+    raw = yaml.safe_load((EXAMPLES / "candy-bar-mse.yaml").read_text())
+    raw["layers"][0]["weights"] = [[2, "0.0004"], [1, 3]]  # z2 = 5 · 0.0004 + 6 · 3 + 1: the 0.002 rounds away
+    raw["layers"][0].update(activation="leaky_relu", negative_slope="0.0003", bias=[-30, 1])  # a1 = 0.0003 · (-14)
+    spec = parse(raw)
+    for doc, eqs in emitted(spec, "spec").items():
+        z2 = [eq for eq in eqs if re.match(r"\s*z\^[{(]\[1\][})]_[{(]?2", eq)]
+        a1 = [eq for eq in eqs if re.match(r"\s*a\^[{(]\[1\][})]_[{(]?1", eq)]
+        assert z2 and all("0.0004" in eq for eq in z2), (doc, z2)
+        assert a1 and all("0.0003" in eq for eq in a1), (doc, a1)
 
 
 # ---------------------------------------------------------------------------

@@ -10,10 +10,12 @@ A worksheet covers a *scope* of one training step:
   ``θ_new = θ − η ∂L/∂θ``.
 
 Each line is *formula = given numbers = box*.  Numbers the student is given (inputs,
-targets, weights, biases, η) are written out; a number the student worked out on an
-earlier line is written as that line's symbol (:class:`handcalc.equations.latex.Named`), so the
-worksheet never gives an answer away.  The answer key is the same document with every
-box filled from the trace through :func:`handcalc.core.display.show`.
+targets, weights, biases, η, a slope) are written out in full, as the givens list them
+(:class:`handcalc.core.display.InFull`), never rounded to the worksheet's decimals; a number the
+student worked out on an earlier line is written as that line's symbol
+(:class:`handcalc.core.display.Named`), so the worksheet never gives an answer away.  The answer
+key is the same document with every box filled from the trace through
+:func:`handcalc.core.display.show`.
 
 Worksheets use hand rounding by default (every result rounded to ``decimals`` places,
 halves away from zero, before it is used again), so a student with a calculator gets
@@ -35,7 +37,7 @@ from typing import Any
 
 from ..core import check as check_mod
 from ..core import engine
-from ..core.display import Named, Shown, operands, show
+from ..core.display import GIVEN_PLACES, InFull, Named, Shown, operands, show
 from ..core.errors import SpecError
 from ..core.functions import ACTIVATIONS
 from ..core.numbers import Num, round_half_away
@@ -56,7 +58,6 @@ MAX_TOTAL_LINES = 50_000  # results of all variants of one `handcalc worksheet -
 LINES_PER_PAGE = 11  # about, on A4 (a 2-32-32-1 step: 2,566 results on 223 pages)
 DEFAULT_DECIMALS = 2
 ATTEMPTS = 40  # seeds tried per variant before giving up
-GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
 
 
 # ---------------------------------------------------------------------------
@@ -241,23 +242,27 @@ def _check_lines(spec: Spec, scope: str, samples: int, where: str) -> None:
 # lines
 
 
-def _named(x: Num, symbol: str | None) -> Num:
-    return x if symbol is None else Named(x, symbol)
+def _operand(x: Num, symbol: str | None) -> Num:
+    """A derived operand as its symbol (:class:`Named`), a given one to be written in full (:class:`InFull`)."""
+    return InFull(x) if symbol is None else Named(x, symbol)
 
 
 def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
-    """The record with its derived operands (in the order of :func:`handcalc.core.display.operands`) named."""
+    """The record with its operands (in the order of :func:`handcalc.core.display.operands`) marked:
+    the derived ones named, the given ones (and an activation's slope) to be written in full."""
     it = iter(derived)
     if isinstance(rec, Affine):
-        terms = tuple((_named(x, next(it)), _named(w, next(it))) for x, w in rec.terms)
-        return replace(rec, terms=terms)
+        terms = tuple((_operand(x, next(it)), _operand(w, next(it))) for x, w in rec.terms)
+        offset = None if rec.offset is None else _operand(rec.offset, next(it, None))  # the walk lists no bias
+        return replace(rec, terms=terms, offset=offset)
     if isinstance(rec, Mean):
-        return replace(rec, items=tuple(_named(x, next(it)) for x in rec.items))
+        return replace(rec, items=tuple(_operand(x, next(it)) for x in rec.items))
     if isinstance(rec, Applied):
-        return replace(rec, args=tuple(_named(x, next(it)) for x in rec.args))
+        return replace(rec, args=tuple(_operand(x, next(it)) for x in rec.args),
+                       param=None if rec.param is None else InFull(rec.param))
     if isinstance(rec, Update):
-        return replace(rec, old=_named(rec.old, next(it)), rate=_named(rec.rate, next(it)),
-                       grad=_named(rec.grad, next(it)))
+        return replace(rec, old=_operand(rec.old, next(it)), rate=_operand(rec.rate, next(it)),
+                       grad=_operand(rec.grad, next(it)))
     raise TypeError(f"no worksheet line for {type(rec).__name__}")
 
 
