@@ -158,6 +158,16 @@ def test_a_given_weight_and_slope_are_written_in_full_on_their_lines():
         assert a1 and all("0.0003" in eq for eq in a1), (doc, a1)
 
 
+def test_the_loss_intro_typesets_the_last_layers_symbol():
+    """It read "(your a[3])" in plain text; the symbol is printed by the dialect like every other."""
+    tex, typ = W.make(example_spec("golf"), "loss"), W.make(example_spec("golf"), "loss", dialect=TYPST)
+    for text, symbol in ((P.html_document([tex], False), '<span class="math">a^{[3]}</span>'),
+                         (site_worksheet.markdown(tex, True), "$a^{[3]}$"),
+                         (typeset.source([typ], False), "$a^([3])$")):
+        intro = next(line for line in text.splitlines() if "Compare the prediction" in line)
+        assert symbol in intro and "a[3]" not in intro, intro
+
+
 # ---------------------------------------------------------------------------
 # variants
 

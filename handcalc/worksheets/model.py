@@ -101,12 +101,25 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A piece of a sentence: plain text, or math in the worksheet's dialect (a symbol)."""
+
+    text: str
+    math: bool = False
+
+
+def words(text: str) -> tuple[Span, ...]:
+    """A sentence without math."""
+    return (Span(text),)
+
+
+@dataclass(frozen=True)
 class Part:
     """One phase of the step (forward, loss, backward, update): it starts a new page."""
 
     key: str
     title: str
-    intro: str  # plain text
+    intro: tuple[Span, ...]  # plain text and symbols
     rules: tuple[str, ...]  # display blocks of the rules used
     groups: tuple[Group, ...]
 
@@ -381,23 +394,30 @@ def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: in
     b = Builder(st)
     activations = tuple(dict.fromkeys(latex.activation_rule(lay.activation, d) for lay in spec.layers))
     parts = [Part("forward", "Forward pass",
-                  "Work through the network from the input to the output, layer by layer.",
+                  words("Work through the network from the input to the output, layer by layer."),
                   (_forward_rule(st),) + activations, _groups(b, sections, spec, "forward"))]
     if scope in ("loss", "step"):
-        parts.append(Part("loss", "Loss", f"Compare the prediction ŷ (your a[{len(spec.layers)}]) with the target y.",
+        parts.append(Part("loss", "Loss", _loss_intro(len(spec.layers), d),
                           (latex.loss_rule(spec.loss, len(spec.outputs), d),), _groups(b, sections, spec, "loss")))
     if scope == "step":
         parts.append(Part("backward", "Backward pass",
-                          "From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
-                          "gradients of its weights and biases.", activations, _groups(b, sections, spec, "backward")))
+                          words("From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
+                                "gradients of its weights and biases."),
+                          activations, _groups(b, sections, spec, "backward")))
         theta = d.greek("theta")
-        parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
+        parts.append(Part("update", "Update", words("One step of gradient descent on every weight and bias."),
                           (f"{d.script(theta, sub=d.text('new'))} = {theta} - {d.greek('eta')}{d.thin}"
                            f"{latex.grad(theta, d)}",), _groups(b, sections, spec, "update")))
     return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
                      "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope, worked),
                      tuple(parts), trace, worked, d, latex.symbol(Place("z", 1, 0), replace(st, batch=1)),
                      d.hat("y"))
+
+
+def _loss_intro(layers: int, d: Dialect) -> tuple[Span, ...]:
+    """"Compare the prediction ŷ (your a^{[L]}) with the target y", the symbols in ``d``."""
+    return (Span("Compare the prediction "), Span(d.hat("y"), True), Span(" (your "),
+            Span(d.script("a", f"[{layers}]"), True), Span(") with the target "), Span("y", True), Span("."))
 
 
 def _forward_rule(st: Style) -> str:
