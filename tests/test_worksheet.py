@@ -168,6 +168,14 @@ def test_the_loss_intro_typesets_the_last_layers_symbol():
         assert symbol in intro and "a[3]" not in intro, intro
 
 
+def test_the_help_of_decimals_says_what_a_worksheet_does():
+    text = " ".join(CliRunner().invoke(main, ["worksheet", "--help"]).output.split())
+    assert "Override display.decimals" not in text
+    assert f"Decimals of every result (default {W.DEFAULT_DECIMALS}; a worksheet does not use" in text
+    spec = example_spec("golf")
+    assert spec.display.decimals != W.DEFAULT_DECIMALS == W.make(spec, "forward").decimals
+
+
 # ---------------------------------------------------------------------------
 # variants
 
