@@ -178,6 +178,13 @@ def test_given_operands_are_written_in_full() -> None:
     assert show(rate, lay.places[1]).text == "0.0001" and (lay.subst, lay.final) == ("=", "≈")
 
 
+def test_show_nonzero_keeps_the_sign_of_a_small_value() -> None:
+    assert display.show_nonzero(Num(F("0.0004")), 2).text == "0.0004"
+    assert display.show_nonzero(Num(F("-0.00003")), 4).text == "-0.00003"
+    assert display.show_nonzero(Num(F(1, 3)), 2) == show(Num(F(1, 3)), 2)
+    assert display.show_nonzero(Num(F(0)), 2).text == "0"
+
+
 @st.composite
 def affine_lines(draw):
     def num():

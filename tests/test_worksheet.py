@@ -14,18 +14,23 @@ import sys
 from collections import Counter
 from fractions import Fraction as F
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec
+from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec, example_trace
 
 from handcalc.cli import main
 from handcalc.core import check
+from handcalc.core.display import show, show_nonzero
 from handcalc.core.errors import SpecError
+from handcalc.core.numbers import Num
 from handcalc.core.spec import parse
+from handcalc.core.trace import Affine
 from handcalc.core.variants import variant
 from handcalc.equations import pagecheck
+from handcalc.equations.latex import LATEX
 from handcalc.equations.typst import TYPST
 from handcalc.site import worksheet as site_worksheet
 from handcalc.worksheets import model as W
@@ -119,16 +124,23 @@ RATE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) (?:\\cdot|dot\.op) \{?\\?frac[({]\
 TYPST_LINE = re.compile(r'^  \("\d+", \[\$ (.*) \$\]\),$', re.M)
 
 
-def emitted(spec, name: str) -> dict[str, list[str]]:
-    """The equations of every document made from a spec's worksheet: the HTML worksheet and key, the
-    site's worksheet.md and answers.md (LaTeX), and the Typst worksheet and key (the PDFs' sources)."""
+def documents(spec, name: str) -> dict[str, str]:
+    """Every document made from a spec's worksheet, by name: the HTML worksheet and key, the site's
+    worksheet.md and answers.md (LaTeX), the Typst worksheet and key (the PDFs' sources) and the
+    teacher's combined key (HTML and Typst)."""
     tex, typ = W.make(spec, where=name), W.make(spec, where=name, dialect=TYPST)
-    latex_docs = {"worksheet.html": P.html_document([tex], False), "key.html": P.html_document([tex], True),
-                  "worksheet.md": site_worksheet.markdown(tex, False), "answers.md": site_worksheet.markdown(tex, True)}
-    out = {k: [eq for b in pagecheck.math_blocks(text) for eq in pagecheck.equations(b)]
-           for k, text in latex_docs.items()}
-    for key in (False, True):
-        out["key.typ" if key else "worksheet.typ"] = TYPST_LINE.findall(typeset.source([typ], key))
+    return {"worksheet.html": P.html_document([tex], False), "key.html": P.html_document([tex], True),
+            "worksheet.md": site_worksheet.markdown(tex, False), "answers.md": site_worksheet.markdown(tex, True),
+            "worksheet.typ": typeset.source([typ], False), "key.typ": typeset.source([typ], True),
+            "keys.html": P.keys_document([tex]), "keys.typ": typeset.keys_source([typ])}
+
+
+def emitted(spec, name: str) -> dict[str, list[str]]:
+    """The equations of each worksheet and key (:func:`documents`), read back from the text."""
+    docs = documents(spec, name)
+    out = {k: [eq for b in pagecheck.math_blocks(docs[k]) for eq in pagecheck.equations(b)]
+           for k in ("worksheet.html", "key.html", "worksheet.md", "answers.md")}
+    out |= {k: TYPST_LINE.findall(docs[k]) for k in ("worksheet.typ", "key.typ")}
     return out
 
 
@@ -174,6 +186,76 @@ def test_the_help_of_decimals_says_what_a_worksheet_does():
     assert f"Decimals of every result (default {W.DEFAULT_DECIMALS}; a worksheet does not use" in text
     spec = example_spec("golf")
     assert spec.display.decimals != W.DEFAULT_DECIMALS == W.make(spec, "forward").decimals
+
+
+# ---------------------------------------------------------------------------
+# a later worked step: where the givens come from, and where the key leaves the exact run
+
+FROM_ROUNDED = ("The weights and biases are the ones training steps 1 and 2 leave when worked with this sheet's "
+                "rounding (every result rounded to 2 decimals), so they may differ a little from the worked example's.")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_givens_of_a_later_step_say_where_they_come_from():
+    """golf works step 3 from the parameters steps 1 and 2 leave under the sheet's own rounding."""
+    assert example_spec("golf").training.worked_step == 3
+    for doc, text in documents(example_spec("golf"), "golf").items():
+        if not doc.startswith("keys"):
+            assert FROM_ROUNDED in flat(text), doc
+    for doc, text in documents(example_spec("candy-bar"), "candy-bar").items():  # step 1: the spec's own weights
+        assert "The weights and biases are the ones" not in text, doc
+
+
+def test_the_key_notes_a_relu_unit_the_rounding_switches_off():
+    """golf's key has z^{[1]}_3 = -0.01 (ReLU off) where the exact step 3 has z ≈ +0.0004 (on): the key
+    says so, with both numbers, and only the key; the numbers come from the two traces."""
+    spec = example_spec("golf")
+    exact_z = example_trace("golf").steps[spec.training.worked_step - 1].forward[0].z[0][2].value  # layer 1, unit 3
+    line = next(ln for ln in W.make(spec).lines if ln.lhs == "z^{[1]}_{3}")
+    assert (line.record.value > 0) != (exact_z > 0)  # the case: off on the sheet, on in the exact run
+    exact_text = show_nonzero(exact_z, spec.display.decimals).text
+    assert F(exact_text) != 0
+    for doc, text in documents(spec, "golf").items():
+        text = flat(text)
+        notes = re.findall(r"(?:Layer \d+, unit \d+ \([^)]*\), line|Line) \d+.*?by more than rounding|"
+                           r"Line \d+ \(layer.*?above.*?\.", text)
+        if doc.startswith("worksheet"):
+            assert not notes and "exact run" not in text, doc
+            continue
+        assert len(notes) == 1, (doc, notes)
+        note = re.sub(r'<[^>]+>|\$|#"([^"]*)"', r"\1", notes[0])  # without HTML tags, $ and Typst strings
+        assert re.match(rf"(Layer 1, unit 3 \(ReLU\), line {line.number}|Line {line.number} \(layer 1, unit 3, ReLU\))",
+                        note), note
+        assert re.search(rf"= {re.escape(line.answer.text)}, at most 0, but the exact run of step 3 has \S+ "
+                         rf"(\\approx|approx) {re.escape(exact_text)}, above 0", note), note
+
+
+@pytest.mark.parametrize("activation, units", [("relu", [2, 3]), ("sigmoid", [2, 3])])
+def test_a_unit_is_noted_when_its_z_crosses_the_kink(activation, units):
+    """At the kink itself z takes the rule below it (ReLU′(0) = 0): a key's 0 against an exact -0.00003
+    is the same rule, against +0.0055 it is not.  Without a kink the sign decides the same way."""
+    def z(v: str) -> Affine:
+        return Affine((), Num(F(v)))
+
+    key = (z("0"), z("0"), z("-0.01"), z("0.02"), z("-0.5"))
+    exact = (z("-0.00003"), z("0.0055"), z("0.0004"), z("0.01"), z("-0.4"))
+    lines = [SimpleNamespace(record=r, number=k + 7, lhs=f"z_{k + 1}", answer=show(r.value, 2))
+             for k, r in enumerate(key)]
+    spec = SimpleNamespace(layers=[SimpleNamespace(activation=activation)])
+    got = W.flips(lines, [SimpleNamespace(z=(key,))], [SimpleNamespace(z=(exact,))], spec, 2, LATEX)
+    assert [f.unit for f in got] == units
+    assert [(f.line, f.above, f.kink, f.at) for f in got] == [(u + 6, False, activation == "relu", "0") for u in units]
+    assert [f.exact for f in got] == [r"z_2 \approx 0.01", "z_3 = 0.0004"]  # digits enough to show the sign
+
+
+def test_no_note_where_key_and_exact_run_agree_on_every_unit():
+    for name in ("candy-bar", "candy-bar-mse", "mazur"):
+        assert W.make(example_spec(name)).flips == ()
+        for doc, text in documents(example_spec(name), name).items():
+            assert "exact run" not in text, (name, doc)
 
 
 # ---------------------------------------------------------------------------

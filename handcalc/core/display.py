@@ -28,6 +28,8 @@ from .functions import evaluate
 from .numbers import Num, decimal_places, fixed, round_half_away
 from .trace import Affine, Applied, Mean, Record, Update
 
+GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
+
 
 @dataclass(frozen=True)
 class Shown:
@@ -57,6 +59,16 @@ def show(x: Num, decimals: int, rounded: bool = False) -> Shown:
     return Shown(fixed(r, decimals), r, True)
 
 
+def show_nonzero(x: Num, decimals: int) -> Shown:
+    """:func:`show`, with more decimals (up to :data:`GIVEN_PLACES`) where ``decimals`` would write
+    a value that is not 0 as 0: where its sign is the point (0.0004, not 0.00)."""
+    for places in range(decimals, max(decimals, GIVEN_PLACES) + 1):
+        shown = show(x, places)
+        if shown.value != 0 or x == 0:
+            return shown
+    return shown
+
+
 class Named(Num):
     """An operand written as its symbol, not its digits: a worksheet leaves the student's own
     earlier results as symbols.  Its value still counts when a line's digits are chosen, and it
@@ -78,9 +90,6 @@ class InFull(Num):
 
     def __init__(self, x: Num) -> None:
         super().__init__(x.v)
-
-
-GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
 
 
 def operands(rec: Record) -> list[Num]:
