@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import NoReturn
 
@@ -63,9 +64,9 @@ def main() -> None:
     """handcalc: exact, step-by-step worked examples of multi-layer perceptrons."""
 
 
-def display_options(f):
+def display_options(f, decimals_help: str = "Override display.decimals."):
     f = click.option("--decimals", type=click.IntRange(0, spec_mod.LIMITS["decimals"]), default=None,
-                     help="Override display.decimals.")(f)
+                     help=decimals_help)(f)
     return click.option("--rounding", type=click.Choice(["exact", "hand"]), default=None,
                         help="Override display.rounding (hand: round every result before reuse).")(f)
 
@@ -217,7 +218,8 @@ def init(directory: Path, title: str) -> None:
 @click.option("--paper", type=click.Choice(["a4", "letter"]), default="a4", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
-@display_options
+@partial(display_options, decimals_help="Decimals of every result (default 2; a worksheet does not use the spec's "
+                                        "display.decimals).")
 def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, seed: int, integers: bool,
               weight_decimals: int | None, inputs: bool, paper: str, fmt: str, force: bool, rounding: str | None,
               decimals: int | None) -> None:

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from handcalc.core import display
-from handcalc.core.display import FRACTION, Named, evaluate_with, joint, layout, operands, show, written
+from handcalc.core.display import FRACTION, InFull, Named, evaluate_with, joint, layout, operands, show, written
 from handcalc.core.functions import Role
 from handcalc.core.numbers import Num
 from handcalc.core.trace import Affine, Applied, Mean, Update
@@ -162,6 +162,27 @@ def test_named_operands_count_as_written_exactly() -> None:
     lay = layout(rec, 2)
     assert lay.ok and (lay.subst, lay.final) == ("=", "=")
     assert layout(Affine(((Num(F(1, 3)), Num(F(3))),), Num(F(1))), 2).subst == "≈"
+
+
+def test_given_operands_are_written_in_full() -> None:
+    """η = 0.0001 changes 2 − η·3 = 1.9997 by less than the result's 2 decimals show: as a plain
+    operand it may be written 0.00, as a given number (a worksheet's η) it never is."""
+    grad = Named(Num(F(3)), "g")
+    plain = Update(Num(F(2)), Num(F("0.0001")), grad, Num(F("1.9997")))
+    assert show(plain.rate, layout(plain, 2).places[1]).text == "0.00"
+    rate = InFull(Num(F("0.0001")))
+    rec = Update(InFull(Num(F(2))), rate, grad, Num(F("1.9997")))
+    lay = layout(rec, 2)
+    full = display.GIVEN_PLACES
+    assert lay.ok and lay.places == (full, full, 2) and lay.places_of(rate, 0) == full
+    assert show(rate, lay.places[1]).text == "0.0001" and (lay.subst, lay.final) == ("=", "≈")
+
+
+def test_show_nonzero_keeps_the_sign_of_a_small_value() -> None:
+    assert display.show_nonzero(Num(F("0.0004")), 2).text == "0.0004"
+    assert display.show_nonzero(Num(F("-0.00003")), 4).text == "-0.00003"
+    assert display.show_nonzero(Num(F(1, 3)), 2) == show(Num(F(1, 3)), 2)
+    assert display.show_nonzero(Num(F(0)), 2).text == "0"
 
 
 @st.composite

@@ -12,18 +12,25 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
+from fractions import Fraction as F
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec
+from conftest import EXAMPLE_NAMES, EXAMPLES, example_spec, example_trace
 
 from handcalc.cli import main
 from handcalc.core import check
+from handcalc.core.display import show, show_nonzero
 from handcalc.core.errors import SpecError
+from handcalc.core.numbers import Num
 from handcalc.core.spec import parse
+from handcalc.core.trace import Affine
 from handcalc.core.variants import variant
+from handcalc.equations import pagecheck
+from handcalc.equations.latex import LATEX
 from handcalc.equations.typst import TYPST
 from handcalc.site import worksheet as site_worksheet
 from handcalc.worksheets import model as W
@@ -106,6 +113,149 @@ def test_display_overrides_are_kept():
     ws = W.make(example_spec("golf"), "forward", rounding="exact", decimals=4)
     assert not ws.hand and ws.decimals == 4
     assert check.check(ws.trace).ok
+
+
+# ---------------------------------------------------------------------------
+# given numbers are written in full (read back from the emitted documents)
+
+ARROW = re.compile(r"\\leftarrow|arrow\.l")
+#: the number before "· ∂L/∂θ" on an update line: η (∂L/∂θ is the student's own result, a symbol)
+RATE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?) (?:\\cdot|dot\.op) \{?\\?frac[({]\\?partial")
+TYPST_LINE = re.compile(r'^  \("\d+", \[\$ (.*) \$\]\),$', re.M)
+
+
+def documents(spec, name: str) -> dict[str, str]:
+    """Every document made from a spec's worksheet, by name: the HTML worksheet and key, the site's
+    worksheet.md and answers.md (LaTeX), the Typst worksheet and key (the PDFs' sources) and the
+    teacher's combined key (HTML and Typst)."""
+    tex, typ = W.make(spec, where=name), W.make(spec, where=name, dialect=TYPST)
+    return {"worksheet.html": P.html_document([tex], False), "key.html": P.html_document([tex], True),
+            "worksheet.md": site_worksheet.markdown(tex, False), "answers.md": site_worksheet.markdown(tex, True),
+            "worksheet.typ": typeset.source([typ], False), "key.typ": typeset.source([typ], True),
+            "keys.html": P.keys_document([tex]), "keys.typ": typeset.keys_source([typ])}
+
+
+def emitted(spec, name: str) -> dict[str, list[str]]:
+    """The equations of each worksheet and key (:func:`documents`), read back from the text."""
+    docs = documents(spec, name)
+    out = {k: [eq for b in pagecheck.math_blocks(docs[k]) for eq in pagecheck.equations(b)]
+           for k in ("worksheet.html", "key.html", "worksheet.md", "answers.md")}
+    out |= {k: TYPST_LINE.findall(docs[k]) for k in ("worksheet.typ", "key.typ")}
+    return out
+
+
+@pytest.mark.parametrize("name", [n for n in EXAMPLE_NAMES if W.default_scope(example_spec(n)) == "step"])
+def test_every_update_line_writes_the_learning_rate_in_full(name):
+    """candy-bar-mse's η = 0.0001 was written 0.00 on the update lines whose result it does not
+    change at 2 decimals; a given number is written as the givens list it, never rounded."""
+    spec = example_spec(name)
+    updates = sum(len(p.lines) for p in W.make(spec, where=name).parts if p.key == "update")
+    for doc, eqs in emitted(spec, name).items():
+        lines = [eq for eq in eqs if ARROW.search(eq)]
+        assert len(lines) >= updates > 0, doc
+        for eq in lines:
+            rates = RATE.findall(eq)
+            assert len(rates) == 1 and F(rates[0]) == spec.learning_rate, (doc, eq)
+
+
+def test_a_given_weight_and_slope_are_written_in_full_on_their_lines():
+    raw = yaml.safe_load((EXAMPLES / "candy-bar-mse.yaml").read_text())
+    raw["layers"][0]["weights"] = [[2, "0.0004"], [1, 3]]  # z2 = 5 · 0.0004 + 6 · 3 + 1: the 0.002 rounds away
+    raw["layers"][0].update(activation="leaky_relu", negative_slope="0.0003", bias=[-30, 1])  # a1 = 0.0003 · (-14)
+    spec = parse(raw)
+    for doc, eqs in emitted(spec, "spec").items():
+        z2 = [eq for eq in eqs if re.match(r"\s*z\^[{(]\[1\][})]_[{(]?2", eq)]
+        a1 = [eq for eq in eqs if re.match(r"\s*a\^[{(]\[1\][})]_[{(]?1", eq)]
+        assert z2 and all("0.0004" in eq for eq in z2), (doc, z2)
+        assert a1 and all("0.0003" in eq for eq in a1), (doc, a1)
+
+
+def test_the_loss_intro_typesets_the_last_layers_symbol():
+    """It read "(your a[3])" in plain text; the symbol is printed by the dialect like every other."""
+    tex, typ = W.make(example_spec("golf"), "loss"), W.make(example_spec("golf"), "loss", dialect=TYPST)
+    for text, symbol in ((P.html_document([tex], False), '<span class="math">a^{[3]}</span>'),
+                         (site_worksheet.markdown(tex, True), "$a^{[3]}$"),
+                         (typeset.source([typ], False), "$a^([3])$")):
+        intro = next(line for line in text.splitlines() if "Compare the prediction" in line)
+        assert symbol in intro and "a[3]" not in intro, intro
+
+
+def test_the_help_of_decimals_says_what_a_worksheet_does():
+    text = " ".join(CliRunner().invoke(main, ["worksheet", "--help"]).output.split())
+    assert "Override display.decimals" not in text
+    assert f"Decimals of every result (default {W.DEFAULT_DECIMALS}; a worksheet does not use" in text
+    spec = example_spec("golf")
+    assert spec.display.decimals != W.DEFAULT_DECIMALS == W.make(spec, "forward").decimals
+
+
+# ---------------------------------------------------------------------------
+# a later worked step: where the givens come from, and where the key leaves the exact run
+
+FROM_ROUNDED = ("The weights and biases are the ones training steps 1 and 2 leave when worked with this sheet's "
+                "rounding (every result rounded to 2 decimals), so they may differ a little from the worked example's.")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_givens_of_a_later_step_say_where_they_come_from():
+    """golf works step 3 from the parameters steps 1 and 2 leave under the sheet's own rounding."""
+    assert example_spec("golf").training.worked_step == 3
+    for doc, text in documents(example_spec("golf"), "golf").items():
+        if not doc.startswith("keys"):
+            assert FROM_ROUNDED in flat(text), doc
+    for doc, text in documents(example_spec("candy-bar"), "candy-bar").items():  # step 1: the spec's own weights
+        assert "The weights and biases are the ones" not in text, doc
+
+
+def test_the_key_notes_a_relu_unit_the_rounding_switches_off():
+    """golf's key has z^{[1]}_3 = -0.01 (ReLU off) where the exact step 3 has z ≈ +0.0004 (on): the key
+    says so, with both numbers, and only the key; the numbers come from the two traces."""
+    spec = example_spec("golf")
+    exact_z = example_trace("golf").steps[spec.training.worked_step - 1].forward[0].z[0][2].value  # layer 1, unit 3
+    line = next(ln for ln in W.make(spec).lines if ln.lhs == "z^{[1]}_{3}")
+    assert (line.record.value > 0) != (exact_z > 0)  # the case: off on the sheet, on in the exact run
+    exact_text = show_nonzero(exact_z, spec.display.decimals).text
+    assert F(exact_text) != 0
+    for doc, text in documents(spec, "golf").items():
+        text = flat(text)
+        notes = re.findall(r"(?:Layer \d+, unit \d+ \([^)]*\), line|Line) \d+.*?by more than rounding|"
+                           r"Line \d+ \(layer.*?above.*?\.", text)
+        if doc.startswith("worksheet"):
+            assert not notes and "exact run" not in text, doc
+            continue
+        assert len(notes) == 1, (doc, notes)
+        note = re.sub(r'<[^>]+>|\$|#"([^"]*)"', r"\1", notes[0])  # without HTML tags, $ and Typst strings
+        assert re.match(rf"(Layer 1, unit 3 \(ReLU\), line {line.number}|Line {line.number} \(layer 1, unit 3, ReLU\))",
+                        note), note
+        assert re.search(rf"= {re.escape(line.answer.text)}, at most 0, but the exact run of step 3 has \S+ "
+                         rf"(\\approx|approx) {re.escape(exact_text)}, above 0", note), note
+
+
+@pytest.mark.parametrize("activation, units", [("relu", [2, 3]), ("sigmoid", [2, 3])])
+def test_a_unit_is_noted_when_its_z_crosses_the_kink(activation, units):
+    """At the kink itself z takes the rule below it (ReLU′(0) = 0): a key's 0 against an exact -0.00003
+    is the same rule, against +0.0055 it is not.  Without a kink the sign decides the same way."""
+    def z(v: str) -> Affine:
+        return Affine((), Num(F(v)))
+
+    key = (z("0"), z("0"), z("-0.01"), z("0.02"), z("-0.5"))
+    exact = (z("-0.00003"), z("0.0055"), z("0.0004"), z("0.01"), z("-0.4"))
+    lines = [SimpleNamespace(record=r, number=k + 7, lhs=f"z_{k + 1}", answer=show(r.value, 2))
+             for k, r in enumerate(key)]
+    spec = SimpleNamespace(layers=[SimpleNamespace(activation=activation)])
+    got = W.flips(lines, [SimpleNamespace(z=(key,))], [SimpleNamespace(z=(exact,))], spec, 2, LATEX)
+    assert [f.unit for f in got] == units
+    assert [(f.line, f.above, f.kink, f.at) for f in got] == [(u + 6, False, activation == "relu", "0") for u in units]
+    assert [f.exact for f in got] == [r"z_2 \approx 0.01", "z_3 = 0.0004"]  # digits enough to show the sign
+
+
+def test_no_note_where_key_and_exact_run_agree_on_every_unit():
+    for name in ("candy-bar", "candy-bar-mse", "mazur"):
+        assert W.make(example_spec(name)).flips == ()
+        for doc, text in documents(example_spec(name), name).items():
+            assert "exact run" not in text, (name, doc)
 
 
 # ---------------------------------------------------------------------------

@@ -13,6 +13,8 @@ reader sees are exactly the numbers the checker re-computes with.
 A substituted line (:func:`layout`) writes its operands with as many digits as it needs
 for a reader to redo it from the page: ``=`` between the numbers and the result means they
 give it exactly, ``≈`` that they give it after rounding to the result's decimals.
+An operand the reader is given (:class:`InFull`: an input, a target, a weight, η) is written
+in full, never cut to the line's decimals.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from fractions import Fraction
 from .functions import evaluate
 from .numbers import Num, decimal_places, fixed, round_half_away
 from .trace import Affine, Applied, Mean, Record, Update
+
+GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,16 @@ def show(x: Num, decimals: int, rounded: bool = False) -> Shown:
     return Shown(fixed(r, decimals), r, True)
 
 
+def show_nonzero(x: Num, decimals: int) -> Shown:
+    """:func:`show`, with more decimals (up to :data:`GIVEN_PLACES`) where ``decimals`` would write
+    a value that is not 0 as 0: where its sign is the point (0.0004, not 0.00)."""
+    for places in range(decimals, max(decimals, GIVEN_PLACES) + 1):
+        shown = show(x, places)
+        if shown.value != 0 or x == 0:
+            return shown
+    return shown
+
+
 class Named(Num):
     """An operand written as its symbol, not its digits: a worksheet leaves the student's own
     earlier results as symbols.  Its value still counts when a line's digits are chosen, and it
@@ -65,6 +79,17 @@ class Named(Num):
     def __init__(self, x: Num, symbol: str) -> None:
         super().__init__(x.v)
         object.__setattr__(self, "symbol", symbol)
+
+
+class InFull(Num):
+    """An operand the reader is given (an input, a target, a weight or bias, η, a slope): a
+    worksheet writes it in full, as its givens list it (up to :data:`GIVEN_PLACES` decimals),
+    never rounded to the line's decimals."""
+
+    __slots__ = ()
+
+    def __init__(self, x: Num) -> None:
+        super().__init__(x.v)
 
 
 def operands(rec: Record) -> list[Num]:
@@ -172,18 +197,24 @@ def layout(rec: Record, decimals: int) -> Layout:
     return lay
 
 
+def _places(ops: Sequence[Num], places: int) -> list[int]:
+    """``places`` decimals for each operand, :data:`GIVEN_PLACES` (in full) for a given one."""
+    return [GIVEN_PLACES if isinstance(x, InFull) else places for x in ops]
+
+
 def _layout(rec: Record, decimals: int) -> Layout:
     """The digits of each operand and the two relations of one line.
 
     Operands get the fewest decimals (from ``decimals`` up) with which a reader who redoes
     the arithmetic from the page lands on the written result; on lines with few operands
-    each operand keeps only the extra digits it needs.  The result is never changed."""
+    each operand keeps only the extra digits it needs.  An :class:`InFull` operand is written in
+    full.  The result is never changed."""
     ops = operands(rec)
     result = show(rec.value, decimals, rec.rounded)
-    places = [decimals] * len(ops)
+    places = _places(ops, decimals)
     again = None
     for extra in EXTRA_PLACES:
-        places = [decimals + extra] * len(ops)
+        places = _places(ops, decimals + extra)
         again = _agrees(rec, ops, places, result)
         if again is not None:
             break
@@ -191,14 +222,15 @@ def _layout(rec: Record, decimals: int) -> Layout:
         # no number of digits lands on it; such operands are written as fractions instead
         ratios = [x.exact and not isinstance(x, Named) and decimal_places(x.v) is None for x in ops]
         for extra in EXTRA_PLACES if any(ratios) else ():
-            places = [FRACTION if r else decimals + extra for r in ratios]
+            places = [FRACTION if r else p for r, p in zip(ratios, _places(ops, decimals + extra))]
             again = _agrees(rec, ops, places, result)
             if again is not None:
                 break
     ok = again is not None
     if ok and places and max(places) > decimals and len(ops) <= REFINE_MAX:
         for k in range(len(ops)):
-            for fewer in range(decimals, places[k]) if places[k] != FRACTION else ():
+            fixed = places[k] == FRACTION or isinstance(ops[k], InFull)
+            for fewer in range(decimals, places[k]) if not fixed else ():
                 trial = places[:k] + [fewer] + places[k + 1:]
                 got = _agrees(rec, ops, trial, result)
                 if got is not None:

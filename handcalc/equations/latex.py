@@ -35,7 +35,7 @@ import sympy
 from sympy.printing.latex import LatexPrinter
 
 from ..core import forms
-from ..core.display import FRACTION, Layout, Named, layout, show
+from ..core.display import FRACTION, GIVEN_PLACES, InFull, Layout, Named, layout, show
 from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num
 from ..core.trace import Affine, Applied, Mean, Record, Update
@@ -167,11 +167,12 @@ def tex_relation(rel: str) -> str:
 
 def number(x: Num, places: int | Layout, rounded: bool = False, d: Dialect = LATEX) -> str:
     """A number as written with ``places`` decimals (see :func:`handcalc.core.display.show`), or with
-    the decimals a line's :class:`handcalc.core.display.Layout` chose for it."""
+    the decimals a line's :class:`handcalc.core.display.Layout` chose for it (a given number
+    that is not one of its operands, such as a slope: in full)."""
     if isinstance(x, Named):
         return d.group(x.symbol)
     if isinstance(places, Layout):
-        places = places.places_of(x, max(places.places, default=0))
+        places = places.places_of(x, GIVEN_PLACES if isinstance(x, InFull) else max(places.places, default=0))
     if places == FRACTION:  # an exact ratio no number of digits re-checks with (see display.layout)
         f = x.v
         return ("-" if f < 0 else "") + d.tfrac(str(abs(f.numerator)), str(f.denominator))

@@ -10,10 +10,12 @@ A worksheet covers a *scope* of one training step:
   ``θ_new = θ − η ∂L/∂θ``.
 
 Each line is *formula = given numbers = box*.  Numbers the student is given (inputs,
-targets, weights, biases, η) are written out; a number the student worked out on an
-earlier line is written as that line's symbol (:class:`handcalc.equations.latex.Named`), so the
-worksheet never gives an answer away.  The answer key is the same document with every
-box filled from the trace through :func:`handcalc.core.display.show`.
+targets, weights, biases, η, a slope) are written out in full, as the givens list them
+(:class:`handcalc.core.display.InFull`), never rounded to the worksheet's decimals; a number the
+student worked out on an earlier line is written as that line's symbol
+(:class:`handcalc.core.display.Named`), so the worksheet never gives an answer away.  The answer
+key is the same document with every box filled from the trace through
+:func:`handcalc.core.display.show`.
 
 Worksheets use hand rounding by default (every result rounded to ``decimals`` places,
 halves away from zero, before it is used again), so a student with a calculator gets
@@ -26,7 +28,7 @@ from seeds derived reproducibly from one base seed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cached_property
@@ -35,12 +37,12 @@ from typing import Any
 
 from ..core import check as check_mod
 from ..core import engine
-from ..core.display import Named, Shown, operands, show
+from ..core.display import GIVEN_PLACES, InFull, Named, Shown, operands, show, show_nonzero
 from ..core.errors import SpecError
 from ..core.functions import ACTIVATIONS
 from ..core.numbers import Num, round_half_away
-from ..core.spec import LayerSpec, Spec, Training, parse
-from ..core.trace import Affine, Applied, Mean, Record, Trace, Update
+from ..core.spec import LayerSpec, Sample, Spec, Training, parse
+from ..core.trace import Affine, Applied, ForwardLayer, Mean, Params, Record, Trace, Update
 from ..core.variants import variant
 from ..core.walk import Entry, Place, Section, trace_sections
 from ..equations import latex
@@ -56,7 +58,6 @@ MAX_TOTAL_LINES = 50_000  # results of all variants of one `handcalc worksheet -
 LINES_PER_PAGE = 11  # about, on A4 (a 2-32-32-1 step: 2,566 results on 223 pages)
 DEFAULT_DECIMALS = 2
 ATTEMPTS = 40  # seeds tried per variant before giving up
-GIVEN_PLACES = 12  # a given number is written in full up to this many decimals
 
 
 # ---------------------------------------------------------------------------
@@ -100,12 +101,25 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A piece of a sentence: plain text, or math in the worksheet's dialect (a symbol)."""
+
+    text: str
+    math: bool = False
+
+
+def words(text: str) -> tuple[Span, ...]:
+    """A sentence without math."""
+    return (Span(text),)
+
+
+@dataclass(frozen=True)
 class Part:
     """One phase of the step (forward, loss, backward, update): it starts a new page."""
 
     key: str
     title: str
-    intro: str  # plain text
+    intro: tuple[Span, ...]  # plain text and symbols
     rules: tuple[str, ...]  # display blocks of the rules used
     groups: tuple[Group, ...]
 
@@ -120,6 +134,24 @@ class Given:
 
     label: str  # plain text
     blocks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A unit whose ``z`` is above ``at`` (its activation's kink, else 0) in the key and not in the
+    exact run of the same step from the spec as written, or the other way round: the sheet's
+    rounding (of this step, or of the steps before it) moved it there, so at a kink the unit's
+    later lines differ from the exact run's by more than rounding.  Math in the worksheet's dialect."""
+
+    line: int  # the key's line of z
+    layer: int
+    unit: int  # 1-based
+    activation: str  # its title ("ReLU")
+    kink: bool  # the activation changes its rule at ``at`` (else only the sign of z differs)
+    key: str  # "z = -0.01", as the key has it
+    exact: str  # "z ≈ 0.0004", as the exact run has it
+    at: str  # "0"
+    above: bool  # the key's z is above ``at`` (and the exact run's is not)
 
 
 @dataclass(frozen=True)
@@ -139,10 +171,16 @@ class Worksheet:
     dialect: Dialect = LATEX  # the math of lines, rules and givens
     symbol_example: str = ""  # the symbol of the first result (z of layer 1, unit 1), for the instructions
     prediction: str = ""  # the symbol of the prediction
+    flips: tuple[Flip, ...] = ()  # units on the other side of a kink (or of 0) than in the exact run
 
     @property
     def lines(self) -> tuple[Line, ...]:
         return tuple(ln for p in self.parts for ln in p.lines)
+
+    @property
+    def earlier(self) -> int:
+        """The training steps before the one worked: the givens are the parameters they leave."""
+        return self.worked - 1
 
 
 # ---------------------------------------------------------------------------
@@ -182,23 +220,28 @@ def prepare(spec: Spec, scope: str, rounding: str | None = None, decimals: int |
                         "or an example with a smaller training.batch_size")
     keep = batch if scope == "step" else batch[:1]
     _check_lines(spec, scope, len(keep), where)
-    layers = _trained(spec, engine.schedule(spec), spec.training.worked_step - 1)
+    layers = _trained(spec, spec.training.worked_step - 1)
     return replace(spec, layers=layers, train=tuple(spec.train[i] for i in keep), test=(),
                    training=Training(epochs=1, batch_size=len(keep), shuffle=False, exact_steps=1))
 
 
-def _trained(spec: Spec, plan: Iterator[tuple[int, tuple[int, ...]]], steps: int) -> tuple[LayerSpec, ...]:
-    """The layers as the next ``steps`` updates of ``plan`` leave them (the spec's own rounding).
+def _params_after(spec: Spec, steps: int, r: engine.Rounder) -> tuple[Params, ...]:
+    """The parameters the first ``steps`` updates of ``spec`` leave, every result written down by ``r``."""
+    params, plan = engine.initial_params(spec), engine.schedule(spec)
+    for number in range(1, steps + 1):
+        epoch, batch = next(plan)
+        _, params = engine.step(spec, params, number, epoch, batch, r)
+    return params
+
+
+def _trained(spec: Spec, steps: int) -> tuple[LayerSpec, ...]:
+    """The layers as the first ``steps`` updates leave them (the spec's own rounding).
 
     They are given numbers of the worksheet: an exact value stays as it is, an approximate
     one becomes the number written (:data:`GIVEN_PLACES` decimals)."""
     if steps == 0:
         return spec.layers
-    r = engine.Rounder(spec.display.rounding == "hand", spec.display.decimals)
-    params = engine.initial_params(spec)
-    for number in range(1, steps + 1):
-        epoch, batch = next(plan)
-        _, params = engine.step(spec, params, number, epoch, batch, r)
+    params = _params_after(spec, steps, engine.Rounder(spec.display.rounding == "hand", spec.display.decimals))
 
     def given(x: Num) -> Fraction:
         return x.v if x.exact else round_half_away(x, GIVEN_PLACES)
@@ -241,23 +284,27 @@ def _check_lines(spec: Spec, scope: str, samples: int, where: str) -> None:
 # lines
 
 
-def _named(x: Num, symbol: str | None) -> Num:
-    return x if symbol is None else Named(x, symbol)
+def _operand(x: Num, symbol: str | None) -> Num:
+    """A derived operand as its symbol (:class:`Named`), a given one to be written in full (:class:`InFull`)."""
+    return InFull(x) if symbol is None else Named(x, symbol)
 
 
 def _mask(rec: Record, derived: Sequence[str | None]) -> Record:
-    """The record with its derived operands (in the order of :func:`handcalc.core.display.operands`) named."""
+    """The record with its operands (in the order of :func:`handcalc.core.display.operands`) marked:
+    the derived ones named, the given ones (and an activation's slope) to be written in full."""
     it = iter(derived)
     if isinstance(rec, Affine):
-        terms = tuple((_named(x, next(it)), _named(w, next(it))) for x, w in rec.terms)
-        return replace(rec, terms=terms)
+        terms = tuple((_operand(x, next(it)), _operand(w, next(it))) for x, w in rec.terms)
+        offset = None if rec.offset is None else _operand(rec.offset, next(it, None))  # the walk lists no bias
+        return replace(rec, terms=terms, offset=offset)
     if isinstance(rec, Mean):
-        return replace(rec, items=tuple(_named(x, next(it)) for x in rec.items))
+        return replace(rec, items=tuple(_operand(x, next(it)) for x in rec.items))
     if isinstance(rec, Applied):
-        return replace(rec, args=tuple(_named(x, next(it)) for x in rec.args))
+        return replace(rec, args=tuple(_operand(x, next(it)) for x in rec.args),
+                       param=None if rec.param is None else InFull(rec.param))
     if isinstance(rec, Update):
-        return replace(rec, old=_named(rec.old, next(it)), rate=_named(rec.rate, next(it)),
-                       grad=_named(rec.grad, next(it)))
+        return replace(rec, old=_operand(rec.old, next(it)), rate=_operand(rec.rate, next(it)),
+                       grad=_operand(rec.grad, next(it)))
     raise TypeError(f"no worksheet line for {type(rec).__name__}")
 
 
@@ -321,6 +368,41 @@ def _groups(b: Builder, sections: Sequence[Section], spec: Spec, part: str) -> t
 
 
 # ---------------------------------------------------------------------------
+# the key against the exact run
+
+
+def exact_forward(written: Spec, samples: Sequence[Sample], step: int) -> tuple[ForwardLayer, ...]:
+    """The forward pass of ``samples`` at training step ``step`` of the spec as written, every result
+    exact (no rounding, neither in this step nor in the updates before it)."""
+    exact = engine.Rounder(False, written.display.decimals)
+    params = _params_after(written, step - 1, exact) if written.trains else engine.initial_params(written)
+    return engine.forward(written, params, [tuple(Num(v) for v in s.x) for s in samples], exact)
+
+
+def flips(ws_lines: Sequence[Line], forward: Sequence[ForwardLayer], exact: Sequence[ForwardLayer], spec: Spec,
+          decimals: int, d: Dialect) -> tuple[Flip, ...]:
+    """The units whose z in the key (``forward``, its lines ``ws_lines``) is above a kink of their
+    activation (an activation without one: above 0) and in the ``exact`` run is not, or the other way
+    round (at the kink itself z takes the rule below it: ReLU′(0) = 0); the exact z is written with
+    ``decimals`` (more where it would read 0)."""
+    line_of = {id(ln.record): ln for ln in ws_lines}
+    out = []
+    for l, (mine, theirs) in enumerate(zip(forward, exact), start=1):
+        act = ACTIVATIONS[spec.layers[l - 1].activation]
+        for zs, xs in zip(mine.z, theirs.z):  # per sample
+            for j, (rec, ex) in enumerate(zip(zs, xs)):
+                at = next((p for p in act.kinks or (Fraction(0),) if (rec.value > p) != (ex.value > p)), None)
+                if at is None:
+                    continue
+                ln, shown = line_of[id(rec)], show_nonzero(ex.value, decimals)
+                out.append(Flip(ln.number, l, j + 1, act.title, bool(act.kinks),
+                                f"{ln.lhs} {d.relation(ln.answer.relation)} {ln.answer.text}",
+                                f"{ln.lhs} {d.relation(shown.relation)} {shown.text}",
+                                show(Num(at), GIVEN_PLACES).text, rec.value > at))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------------
 # givens
 
 
@@ -365,9 +447,11 @@ def _givens(spec: Spec, trace: Trace, st: Style, scope: str, step: int) -> tuple
 
 
 def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: int | None = None,
-          notation: str | None = None, worked: int = 1, dialect: Dialect = LATEX) -> Worksheet:
+          notation: str | None = None, worked: int = 1, dialect: Dialect = LATEX,
+          written: Spec | None = None) -> Worksheet:
     """The worksheet of a prepared spec (see :func:`prepare`); ``worked`` is the training step it works;
-    its math is written in ``dialect``."""
+    its math is written in ``dialect``.  Given the spec as ``written`` (before :func:`prepare`), the
+    key notes the units that the sheet's rounding puts on the other side of a kink (:func:`flips`)."""
     trace = engine.run(spec)
     batch = len(spec.train) if trace.steps else 1
     st = Style.of(spec, notation, batch, dialect)
@@ -376,23 +460,35 @@ def build(spec: Spec, scope: str, variant_id: str | None = None, weight_seed: in
     b = Builder(st)
     activations = tuple(dict.fromkeys(latex.activation_rule(lay.activation, d) for lay in spec.layers))
     parts = [Part("forward", "Forward pass",
-                  "Work through the network from the input to the output, layer by layer.",
+                  words("Work through the network from the input to the output, layer by layer."),
                   (_forward_rule(st),) + activations, _groups(b, sections, spec, "forward"))]
     if scope in ("loss", "step"):
-        parts.append(Part("loss", "Loss", f"Compare the prediction ŷ (your a[{len(spec.layers)}]) with the target y.",
+        parts.append(Part("loss", "Loss", _loss_intro(len(spec.layers), d),
                           (latex.loss_rule(spec.loss, len(spec.outputs), d),), _groups(b, sections, spec, "loss")))
     if scope == "step":
         parts.append(Part("backward", "Backward pass",
-                          "From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
-                          "gradients of its weights and biases.", activations, _groups(b, sections, spec, "backward")))
+                          words("From the output down: the chain rule gives each layer's error δ = ∂L/∂z, then the "
+                                "gradients of its weights and biases."),
+                          activations, _groups(b, sections, spec, "backward")))
         theta = d.greek("theta")
-        parts.append(Part("update", "Update", "One step of gradient descent on every weight and bias.",
+        parts.append(Part("update", "Update", words("One step of gradient descent on every weight and bias."),
                           (f"{d.script(theta, sub=d.text('new'))} = {theta} - {d.greek('eta')}{d.thin}"
                            f"{latex.grad(theta, d)}",), _groups(b, sections, spec, "update")))
+    noted = ()
+    if written is not None:
+        exact = exact_forward(written, spec.train, worked)
+        noted = flips([ln for p in parts for ln in p.lines], trace.steps[0].forward if trace.steps else trace.inference,
+                      exact, spec, written.display.decimals, d)
     return Worksheet(spec.title, scope, st.decimals, st.hand, variant_id, weight_seed,
                      "-".join(map(str, spec.sizes)), len(spec.train), _givens(spec, trace, st, scope, worked),
                      tuple(parts), trace, worked, d, latex.symbol(Place("z", 1, 0), replace(st, batch=1)),
-                     d.hat("y"))
+                     d.hat("y"), noted)
+
+
+def _loss_intro(layers: int, d: Dialect) -> tuple[Span, ...]:
+    """"Compare the prediction ŷ (your a^{[L]}) with the target y", the symbols in ``d``."""
+    return (Span("Compare the prediction "), Span(d.hat("y"), True), Span(" (your "),
+            Span(d.script("a", f"[{layers}]"), True), Span(") with the target "), Span("y", True), Span("."))
 
 
 def _forward_rule(st: Style) -> str:
@@ -410,7 +506,7 @@ def make(spec: Spec, scope: str | None = None, rounding: str | None = None, deci
     """Prepare and build the worksheet of a spec as it is."""
     scope = scope or default_scope(spec)
     return build(prepare(spec, scope, rounding, decimals, where), scope, notation=notation,
-                 worked=spec.training.worked_step, dialect=dialect)
+                 worked=spec.training.worked_step, dialect=dialect, written=spec)
 
 
 # ---------------------------------------------------------------------------
@@ -457,9 +553,9 @@ def make_variants(spec: Spec, count: int, seed: int, scope: str | None = None, *
             ws_seed = variant_seed(seed, k, attempt)
             raw = variant(spec, ws_seed, integers=integers, decimals=weight_decimals, inputs=inputs)
             try:
-                prepared = prepare(parse(raw), scope, rounding, decimals, where)
-                ws = build(prepared, scope, f"{seed}-{k:0{width}d}", ws_seed, worked=spec.training.worked_step,
-                           dialect=dialect)
+                drawn = parse(raw)
+                ws = build(prepare(drawn, scope, rounding, decimals, where), scope, f"{seed}-{k:0{width}d}", ws_seed,
+                           worked=spec.training.worked_step, dialect=dialect, written=drawn)
             except SpecError:
                 continue
             key = _fingerprint(ws)
