@@ -672,7 +672,7 @@ ACTIVATION_RULES = {
                   r"\end{cases}, \qquad \operatorname{LReLU}'(z) = \begin{cases} 1 & \text{for}\: z > 0 \\\alpha & "
                   r"\text{otherwise} \end{cases}",
     "sigmoid": r"\sigma(z) = \frac{1}{1 + e^{- z}}, \qquad \sigma'(z) = a \left(1 - a\right)",
-    "tanh": r"\tanh(z) = \tanh(z), \qquad \tanh'(z) = 1 - a^{2}",
+    "tanh": r"\tanh(z) = \frac{e^{z} - e^{- z}}{e^{z} + e^{- z}}, \qquad \tanh'(z) = 1 - a^{2}",
     "linear": r"\operatorname{id}(z) = z, \qquad \operatorname{id}'(z) = 1",
     "softmax": r"a_k = \frac{e^{z_k}}{\sum_m e^{z_m}}, \qquad \frac{\partial a_k}{\partial z_j} = "
                r"a_k\,\bigl([k = j] - a_j\bigr)",
