@@ -189,9 +189,10 @@ def test_worksheet_and_answer_key_pages(site: Path) -> None:
 # hostile text and bad specs, through the generator and through MkDocs
 
 
-def hostile_project(tmp_path: Path) -> Path:
+def hostile_project(tmp_path: Path, nav: bool = True) -> Path:
     """A small project: one example with hostile text in its title, description, input
-    names and file name, and a stale copy of generated pages on disk."""
+    names and file name, and a stale copy of generated pages on disk; with a ``nav`` or
+    without (then the pages' own titles name them in the theme's nav and <title>)."""
     data = yaml.safe_load((EXAMPLES / "candy-bar.yaml").read_text(encoding="utf-8"))
     data.update(title=HOSTILE, description=HOSTILE, inputs=["<b>q</b>", "$x$ & 50%"])
     (tmp_path / "examples").mkdir()
@@ -205,7 +206,7 @@ def hostile_project(tmp_path: Path) -> Path:
         "site_name": "hostile", "docs_dir": "docs", "strict": True,
         "theme": {"name": "material", "font": False},
         "plugins": ["search", {"handcalc": {"examples": "examples"}}],
-        "nav": [{"Home": "index.md"}, {"Examples": "examples/index.md"}],
+        **({"nav": [{"Home": "index.md"}, {"Examples": "examples/index.md"}]} if nav else {}),
         "markdown_extensions": yaml.safe_load((ROOT / "mkdocs.yml").read_text())["markdown_extensions"],
     }
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -235,8 +236,9 @@ def test_hostile_text_is_written_literally_by_the_generator(tmp_path: Path) -> N
         assert "<script>" not in text and "\\href" not in text, page.name
 
 
-def test_hostile_text_is_shown_literally_in_the_site(tmp_path: Path) -> None:
-    project = hostile_project(tmp_path)
+@pytest.mark.parametrize("nav", [True, False], ids=["nav", "no-nav"])
+def test_hostile_text_is_shown_literally_in_the_site(tmp_path: Path, nav: bool) -> None:
+    project = hostile_project(tmp_path, nav)
     done = mkdocs("build", "--strict", "-d", str(project / "site"), cwd=project)
     assert done.returncode == 0, done.stderr
     site = project / "site"
