@@ -409,3 +409,15 @@ def test_non_terminating_values_carry_25_digits_correctly_rounded(value: F) -> N
     assert Decimal(text) == want, (text, want)
     if exponent:  # exponent form: one digit before the point, as in "1.000000000000000000000000e-8"
         assert len(mantissa.lstrip("-").partition(".")[0]) == 1
+
+
+@pytest.mark.parametrize("decimals", [0, 2, 12])
+def test_rounding_a_vanishing_number_is_quick_and_zero(decimals: int) -> None:
+    """σ(−10²⁰) = 1/(1 + e^(10²⁰)) is about 2^(−1.4·10²⁰): rounding it must not build an integer
+    of that many bits (it raised OverflowError, or ate gigabytes at −10¹⁰)."""
+    tiny = exp(Num(-(10**20)))
+    assert round_half_away(tiny, decimals) == 0 and round_half_away(-tiny, decimals) == 0
+    edge = Num(mpmath.mpf(2) ** (-4 * decimals - 3))  # just under the shortcut's bound: still 0
+    assert round_half_away(edge, decimals) == 0
+    half = Num(F(1, 2 * 10**decimals))  # a half of the last place rounds away from zero
+    assert round_half_away(half, decimals) == F(1, 10**decimals)

@@ -261,6 +261,8 @@ def round_half_away(x: Num, decimals: int) -> Fraction:
         man, exp = x.v.man_exp
         if man is None or man == 0:  # mpmath gives (0, 0) for zero
             return Fraction(0)
+        if exp + int(abs(man)).bit_length() < -4 * decimals - 2:  # |x| < 2^(-4d-2) < 10^-d / 2: rounds to 0
+            return Fraction(0)  # (σ(-1e20) ≈ e^(-1e20) would need an integer of 10^20 bits)
         num, den = (abs(man) << exp) * scale if exp >= 0 else abs(man) * scale, 1 if exp >= 0 else 1 << -exp
     q = (2 * num + den) // (2 * den)
     return Fraction(q if x.v >= 0 else -q, scale)
