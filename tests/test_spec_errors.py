@@ -235,6 +235,12 @@ def test_unsafe_yaml_tag_runs_nothing(tmp_path: Path) -> None:
                  id="a-billion-epochs"),
     pytest.param({"epochs": 1_000_000, "batch_size": 400}, r"training\.epochs",
                  r"over the limit of 2e\+10; train for fewer epochs", id="a-million-epochs-of-400-samples"),
+    # under the float64 work limit (8.8e9), but 2 million updates at tens of µs each (a hostile-input audit
+    # found a spec within every limit that would train for days)
+    pytest.param({"epochs": 5_000, "batch_size": 1}, r"training\.epochs",
+                 r"5,000 epochs of 400 updates each are 2,000,000 updates, over the limit of 1,000,000; train for "
+                 r"fewer epochs or use a larger "
+                 r"training\.batch_size", id="millions-of-small-updates"),
     pytest.param({"epochs": 10, "batch_size": 400, "exact_steps": 10}, r"training\.exact_steps",
                  r"over the limit of 4,000,000; set training\.exact_steps to at most \d+", id="too-many-exact-steps"),
 ])

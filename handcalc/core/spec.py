@@ -46,8 +46,10 @@ LIMITS = {
     "nesting": 32,
     "number_digits": MAX_DIGITS,
     "number_exponent": MAX_EXPONENT,
-    # float64 training: multiply-adds over the whole run (epochs × samples × weights)
+    # float64 training: multiply-adds over the whole run (epochs × samples × weights), and
+    # updates (each costs tens of microseconds whatever the network's size)
     "float_work": 20_000_000_000,
+    "updates": 1_000_000,
     # exact training: multiply-adds over the steps traced exactly
     "exact_work": 4_000_000,
     # exact forward passes outside training (forward-only specs, test samples): multiply-adds
@@ -710,6 +712,10 @@ def _training(d: Any, loss: str | None, train: tuple[Sample, ...], layers: tuple
         raise SpecError("training.epochs", f"{epochs:,} epochs × {len(train):,} samples × {weights:,} "
                         f"parameters is {float_work:.2e} multiply-adds, over the limit of "
                         f"{LIMITS['float_work']:.0e}; train for fewer epochs")
+    if updates > LIMITS["updates"]:
+        raise SpecError("training.epochs", f"{epochs:,} epochs of {math.ceil(n / bs):,} updates each are {updates:,} "
+                        f"updates, over the limit of {LIMITS['updates']:,}; train for fewer epochs or use a larger "
+                        "training.batch_size")
     exact_default = min(updates, 100)
     exact = integer(d.get("exact_steps", exact_default), "training.exact_steps", 0, max(updates, 0))
     exact_work = exact * bs * weights * 3
