@@ -25,15 +25,15 @@ def mkdocs(*args: str, cwd: Path = ROOT, timeout: float = 300) -> subprocess.Com
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"})
 
 
-def site_config(folder: Path, **options: object) -> Path:
-    """The repository's ``mkdocs.yml`` written into ``folder`` with absolute paths (the docs and the
+def site_config(project: Path, **options: object) -> Path:
+    """The repository's ``mkdocs.yml`` written into ``project`` with absolute paths (the docs and the
     examples stay where they are) and ``options`` for the handcalc plugin."""
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     config["docs_dir"] = str(ROOT / "docs")
     plugins = config["plugins"]
     at = next(i for i, p in enumerate(plugins) if isinstance(p, dict) and "handcalc" in p)
     plugins[at]["handcalc"] = {**plugins[at]["handcalc"], "examples": str(ROOT / "examples"), **options}
-    path = folder / "mkdocs.yml"
+    path = project / "mkdocs.yml"
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 import pytest
 import yaml
-from sitebuild import ROOT, cold_build, warm_build
+from sitebuild import ROOT, cold_build, mkdocs, site_config, warm_build
 
 from handcalc import resources
 from handcalc.site import cache
@@ -254,3 +254,25 @@ def test_search_stripping_is_handed_back_only_right_after_materials_search() -> 
     assert not _next_after(config(search, other, ours), search, ours)
     assert not _next_after(config(ours, search), search, ours)
     assert not _next_after(config(search), search, ours)
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"workers": 0}, "option 'workers': expected a whole number from 1 to 32, got 0"),
+    ({"workers": True}, "option 'workers': expected a whole number from 1 to 32, got True"),
+    ({"workers": 99}, "option 'workers': expected a whole number from 1 to 32, got 99"),
+    ({"folder": "a\0b"}, "option 'folder': must not hold control characters"),
+    ({"cache_dir": ""}, "option 'cache_dir': expected a non-empty text"),
+    ({"cache_dir": "/"}, "cache_dir '/' is the project's folder or one above it"),
+    ({"cache_dir": "."}, "cache_dir '.' is the project's folder or one above it"),
+])
+def test_plugin_options_out_of_range_stop_the_build_with_one_line(tmp_path: Path, options: dict,
+                                                                   message: str) -> None:
+    """A hostile-input audit found workers: 30 forking 30 processes, 0/true taken silently, a NUL in
+    folder ending in a traceback, and cache_dir: / writing cache folders into the root."""
+    project = tmp_path / "p"
+    project.mkdir()
+    config = site_config(project, **options)
+    done = mkdocs("build", "-f", str(config), "-d", str(tmp_path / "site"), cwd=project, timeout=120)
+    assert done.returncode != 0 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "site").exists() and not (project / ".cache").exists()

@@ -103,13 +103,44 @@ SETTINGS: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
 IN_EXTRA = {"attr_list", "md_in_html", "tables", "fenced_code"}  # what the `extra` extension already holds
 
 
+MAX_WORKERS = 32  # worker processes at most (each is a forked copy of MkDocs)
+
+
+class _Count(c.BaseConfigOption[int]):
+    """A whole number from 1 to ``high`` (``true`` is not a number here)."""
+
+    def __init__(self, high: int) -> None:
+        super().__init__()
+        self.high = high
+
+    def run_validation(self, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= self.high:
+            raise c.ValidationError(f"expected a whole number from 1 to {self.high}, got {printable(repr(value))}")
+        return value
+
+
+class _Name(c.BaseConfigOption[str]):
+    """Text on one line, not blank (a folder name, a title)."""
+
+    def __init__(self, default: str) -> None:
+        super().__init__()
+        self.default = default
+
+    def run_validation(self, value: object) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise c.ValidationError(f"expected a non-empty text, got {printable(repr(value))}")
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise c.ValidationError(f"must not hold control characters, got {printable(repr(value))}")
+        return value
+
+
 class HandcalcConfig(base.Config):
     examples = c.Dir(exists=True, default="examples")  # folder of specs, relative to mkdocs.yml
-    folder = c.Type(str, default="examples")  # where the pages go, relative to docs_dir
-    nav_title = c.Type(str, default="Worked examples")
-    workers = c.Optional(c.Type(int))  # processes running specs at once (default: one per CPU core)
+    folder = _Name(default="examples")  # where the pages go, relative to docs_dir
+    nav_title = _Name(default="Worked examples")
+    workers = c.Optional(_Count(MAX_WORKERS))  # processes running specs at once (default: one per CPU core)
     cache = c.Type(bool, default=True)  # keep the examples' pages and their HTML between builds
-    cache_dir = c.Type(str, default=".cache/handcalc")  # where, relative to mkdocs.yml
+    cache_dir = _Name(default=".cache/handcalc")  # where, relative to mkdocs.yml
 
 
 class HandcalcPlugin(BasePlugin[HandcalcConfig]):
@@ -211,7 +242,12 @@ class HandcalcPlugin(BasePlugin[HandcalcConfig]):
         across the rebuilds of ``mkdocs serve``."""
         folder = None
         if self.config.cache:
-            folder = (Path(config.config_file_path or ".").parent / self.config.cache_dir).resolve()
+            project = Path(config.config_file_path or ".").parent.resolve()
+            folder = (project / self.config.cache_dir).resolve()
+            if folder == project or folder in project.parents:
+                given = printable(repr(self.config.cache_dir))
+                raise PluginError(f"handcalc: mkdocs.yml: plugins: handcalc: cache_dir {given} is the project's "
+                                  "folder or one above it; give a folder of its own, such as .cache/handcalc")
             for name in ("docs_dir", "site_dir"):
                 where = Path(config[name]).resolve()
                 if folder == where or where in folder.parents:
