@@ -121,7 +121,7 @@ def check(spec: str, fd_steps: int | None, rounding: str | None, decimals: int |
     failed = len(rendered.line_failures)
     click.echo(f"{rendered.lines_checked} printed arithmetic lines redone from the pages, {failed} failed")
     for line in rendered.line_failures[:20]:
-        click.echo(line)
+        click.echo(printable(str(line)))
     click.echo(report.summary())
     sys.exit(0 if report.ok and not failed else 1)
 
@@ -151,7 +151,7 @@ def new(base: str, seed: int, output: Path, integers: bool, low: str | None, hig
                 base.decimals if decimals is None else decimals, integers or base.integers),
                 "--low/--high" + ("" if integers else "/--decimals"), "--low", "--high")
         write_new(s, seed, output, force, integers=integers or None, decimals=decimals, **bounds)
-    click.echo(f"wrote {output}")
+    click.echo(f"wrote {printable(str(output))}")
 
 
 @main.command()
@@ -182,7 +182,8 @@ def build(examples_dir: Path, docs_dir: Path, folder: str, no_assets: bool) -> N
         except ValueError as exc:
             raise SpecError("--folder", str(exc)) from None
     n = len(collected)
-    click.echo(f"wrote {len(written)} files ({n} example{'' if n == 1 else 's'}) into {docs_dir / folder}")
+    where = printable(str(docs_dir / folder))
+    click.echo(f"wrote {len(written)} files ({n} example{'' if n == 1 else 's'}) into {where}")
 
 
 @main.command()
@@ -198,7 +199,8 @@ def init(directory: Path, title: str) -> None:
 
     with _user_errors():
         written = starter.write(directory, title)
-    click.echo(f"wrote {len(written)} files into {directory}; next: cd {directory} && mkdocs serve")
+    where = printable(str(directory))
+    click.echo(f"wrote {len(written)} files into {where}; next: cd {where} && mkdocs serve")
 
 
 @main.command()
@@ -262,9 +264,9 @@ def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, 
             _fail(f"no PDF written: {exc}", 1)
     sheet = sheets[0]
     what = f"{len(sheets)} variants" if variants else "a worksheet"
-    click.echo(f"{what} of {printable(repr(s.title))} ({ws_mod.SCOPE_TITLES[sheet.scope]}, {len(sheet.lines)} results"
+    click.echo(f"{what} of '{printable(s.title)}' ({ws_mod.SCOPE_TITLES[sheet.scope]}, {len(sheet.lines)} results"
                f"{f', rounded to {sheet.decimals} decimals' if sheet.hand else ''}): "
-               f"{sum(1 for f in files if f.suffix == '.' + fmt)} {fmt.upper()} files in {output}")
+               f"{sum(1 for f in files if f.suffix == '.' + fmt)} {fmt.upper()} files in {printable(str(output))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -423,3 +423,19 @@ def test_documented_output_is_what_the_command_prints(command: str, shown: list[
 
 def test_the_reference_shows_sample_output() -> None:
     assert {c.split()[0] for c, _ in _documented_sessions()} == {"run", "check"}
+
+
+def test_success_messages_escape_the_paths_they_name(tmp_path: Path) -> None:
+    """A path with a terminal escape is echoed as text (it cleared the screen on a tty)."""
+    out = tmp_path / "n\x1b[2Jew.yaml"
+    r = invoke("new", EXAMPLES / "golf.yaml", "--seed", "3", "-o", out)
+    assert r.exit_code == 0 and out.is_file(), r.output
+    assert "\x1b" not in r.stdout and "\\x1b[2J" in r.stdout
+
+
+def test_python_dash_m_runs_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "handcalc", "--help"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "Usage:" in done.stdout and "worksheet" in done.stdout, done.stderr

@@ -1,0 +1,5 @@
+"""``python -m handcalc``: the command line."""
+
+from .cli import main
+
+main()
