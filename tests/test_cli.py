@@ -336,6 +336,18 @@ def test_new_never_overwrites_without_force(tmp_path: Path) -> None:
     assert spec_mod.load(out).init.seed == 1
 
 
+def test_new_force_never_replaces_a_pipe_or_device(tmp_path: Path) -> None:
+    """--force overwrites a file; a FIFO (or a device node, as root even /dev/null) is not one."""
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    r = invoke("new", EXAMPLES / "golf.yaml", "--seed", "1", "-o", fifo, "--force")
+    assert r.exit_code == 2 and "is not a regular file" in r.stderr, r.output
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
 @pytest.mark.parametrize(("options", "message"), [
     (["--low", "zero"], "--low: 'zero' is not a number"),
     (["--low", "1", "--high", "0"], "--low: must not exceed --high (0), got 1"),

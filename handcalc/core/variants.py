@@ -86,6 +86,9 @@ def write_new(spec: Spec, seed: int, out: Path, force: bool, **options: Any) -> 
         raise SpecError(str(out), "already exists (use --force to overwrite)")
     if out.is_dir():
         raise SpecError(str(out), "is a folder; -o names the spec file to write")
+    if out.exists() and not out.is_symlink() and not out.is_file():
+        raise SpecError(str(out), "is not a regular file (a device, pipe or socket); -o names the spec file to "
+                                  "write, and --force never replaces anything else")
     text = dump(variant(spec, seed, **options))
     if not out.absolute().parent.is_dir():
         raise SpecError(str(out), "cannot be written: its folder does not exist")
