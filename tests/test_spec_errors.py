@@ -105,6 +105,7 @@ LOAD_ERRORS = [
     ("top-level-text", "just a sentence\n", "spec", "expected a mapping, got text"),
     ("empty-file", "", "spec", "expected a mapping, got nothing"),
     ("unknown-top-key", _set("lerning_rate", 0.1), "lerning_rate", r"unknown key \(allowed here: .*learning_rate"),
+    ("unknown-long-key", _set("k" * 900_000, 1), r"k{40}… \(900,000 characters\)", r"unknown key"),
     ("unknown-layer-key", _rename_in_layer("activation", "activaton"), r"layers\[0\]\.activaton",
      r"unknown key \(allowed here: activation, "),
     ("missing-title", _drop("title"), "title", "required"),

@@ -319,7 +319,7 @@ def _keys(d: Any, where: str, allowed: set[str], required: set[str] = frozenset(
     for k in d:
         if k not in allowed:
             hint = ", ".join(sorted(allowed))
-            raise SpecError(_join(where, str(k)), f"unknown key (allowed here: {hint})")
+            raise SpecError(_join(where, shorten(str(k))), f"unknown key (allowed here: {hint})")
     for k in sorted(required):
         if k not in d:
             raise SpecError(_join(where, k), "required")
