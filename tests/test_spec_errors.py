@@ -102,6 +102,11 @@ def write_spec(folder: Path, change: Change) -> Path:
 LOAD_ERRORS = [
     ("yaml-syntax", "title: [unclosed\nlayers: x\n", r"\S*/bad\.yaml", r"not valid YAML \(line 2, column \d+\)"),
     ("top-level-list", "- title\n- layers\n", "spec", "expected a mapping, got a list of 2"),
+    # 300 aliases of one 512-number sample: a 150 kB file that stands for 150,000 numbers (a hostile-input
+    # audit's 405 kB version ran for 3 minutes in 5 GB)
+    ("alias-bomb", "title: t\nlayers: [{units: 1, activation: linear}]\ndata:\n  train:\n    - &s {x: ["
+     + ", ".join(["0.5"] * 512) + "]}\n" + "    - *s\n" * 300, r"\S*/bad\.yaml",
+     r"not valid YAML: its aliases \(\*name\) repeat more than 100,000 values"),
     ("top-level-text", "just a sentence\n", "spec", "expected a mapping, got text"),
     ("empty-file", "", "spec", "expected a mapping, got nothing"),
     ("unknown-top-key", _set("lerning_rate", 0.1), "lerning_rate", r"unknown key \(allowed here: .*learning_rate"),
