@@ -28,7 +28,7 @@ from yaml.resolver import Resolver
 from . import datasets
 from .errors import SpecError
 from .functions import ACTIVATIONS, LOSSES
-from .numbers import MAX_DIGITS, MAX_EXPONENT, Num, parse_exact, shorten, to_decimal_string
+from .numbers import MAX_DIGITS, MAX_EXPONENT, Num, check_magnitude, parse_exact, shorten, to_decimal_string
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -367,8 +367,11 @@ def _kind(v: Any) -> str:
 def number(v: Any, where: str) -> Fraction:
     if isinstance(v, bool) or v is None:
         raise SpecError(where, f"expected a number, got {_kind(v)}")
-    if isinstance(v, (int, Fraction)):
-        return Fraction(v)
+    if isinstance(v, (int, Fraction)):  # (a YAML hex or octal integer, or a number given from Python)
+        try:
+            return check_magnitude(Fraction(v), str(v))
+        except ValueError as exc:
+            raise SpecError(where, str(exc)) from None
     if isinstance(v, float):  # from yaml.safe_load or Python: the number its shortest text means (0.1 → 1/10)
         if not math.isfinite(v):
             raise SpecError(where, f"expected a finite number, got {v}")
