@@ -679,6 +679,10 @@ def write(files: Sequence[SiteFile], docs_dir: Path | str, folder: str = "exampl
     jobs = [(target, rel)]
     if assets:
         own = resources.SITE_FOLDER
+        a, b = PurePosixPath(own).parts, prefix.parts
+        if a[:len(b)] == b or b[:len(a)] == a:  # one inside the other: the second swap would undo the first
+            raise ValueError(f"output folder {folder!r} overlaps {own!r}, where the pages' scripts and styles go; "
+                             "give another folder")
         jobs.append((_owned_folder(docs_dir, own),
                      [(PurePosixPath(p).relative_to(own), src) for p, src in resources.site_assets()]))
     written: list[Path] = []
