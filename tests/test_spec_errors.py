@@ -112,6 +112,8 @@ LOAD_ERRORS = [
     ("unknown-top-key", _set("lerning_rate", 0.1), "lerning_rate", r"unknown key \(allowed here: .*learning_rate"),
     ("hex-too-large", GOOD.replace("learning_rate: 0.1", "learning_rate: 0x" + "f" * 98), "learning_rate",
      r"number too large: .* \(a number must be below 1e100 in size\)"),
+    ("title-too-long", _set("title", "word " * 100), "title", "at most 200 characters on its one line, got 500"),
+    ("title-paragraph-separator", _set("title", "a\u2029b"), "title", "must stay on one line"),
     ("unknown-long-key", _set("k" * 900_000, 1), r"k{40}… \(900,000 characters\)", r"unknown key"),
     ("unknown-layer-key", _rename_in_layer("activation", "activaton"), r"layers\[0\]\.activaton",
      r"unknown key \(allowed here: activation, "),

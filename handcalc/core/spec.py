@@ -44,6 +44,7 @@ LIMITS = {
     # reading: the spec file's size, YAML nesting, a number's digits and size (see numbers.py)
     "spec_bytes": 1_000_000,
     "nesting": 32,
+    "line_chars": 200,  # a title or a name (they head pages and label diagrams)
     "alias_values": 100_000,  # values repeated by YAML aliases, all aliases together
     "number_digits": MAX_DIGITS,
     "number_exponent": MAX_EXPONENT,
@@ -421,6 +422,11 @@ def text(v: Any, where: str, line: bool = False, blank: bool = True) -> str:
         raise SpecError(where, f"must not hold control characters (found U+{ord(bad):04X})")
     if not blank and all(unicodedata.category(c) in _INVISIBLE for c in v):
         raise SpecError(where, "must not be empty (it needs at least one visible character)")
+    if line:
+        if any(unicodedata.category(c) in ("Zl", "Zp") for c in v):  # U+2028, U+2029
+            raise SpecError(where, "must stay on one line (found a line or paragraph separator)")
+        if len(v) > LIMITS["line_chars"]:
+            raise SpecError(where, f"at most {LIMITS['line_chars']} characters on its one line, got {len(v):,}")
     return v
 
 
