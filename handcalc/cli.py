@@ -5,6 +5,7 @@ A bad spec or request prints one line naming the field and exits with status 2.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from collections.abc import Iterator
@@ -156,7 +157,7 @@ def new(base: str, seed: int, output: Path, integers: bool, low: str | None, hig
 
 @main.command()
 @click.option("--examples", "examples_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("examples"),
-              show_default=True, help="Folder of specs (*.yaml).")
+              show_default=True, help="Folder of specs (*.yaml, *.yml).")
 @click.option("--docs", "docs_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("docs"),
               show_default=True, help="The site's docs folder.")
 @click.option("--folder", default="examples", show_default=True,
@@ -200,7 +201,9 @@ def init(directory: Path, title: str) -> None:
     with _user_errors():
         written = starter.write(directory, title)
     where = printable(str(directory))
-    click.echo(f"wrote {len(written)} files into {where}; next: cd {where} && mkdocs serve")
+    site = importlib.util.find_spec("mkdocs") is not None
+    click.echo(f"wrote {len(written)} files into {where}; next: cd {where} && mkdocs serve"
+               + ("" if site else " (first: pip install 'handcalc[site]', for MkDocs and its theme)"))
 
 
 @main.command()
