@@ -65,11 +65,11 @@ def main() -> None:
     """handcalc: exact, step-by-step worked examples of multi-layer perceptrons."""
 
 
-def display_options(f, decimals_help: str = "Override display.decimals."):
+def display_options(f, decimals_help: str = "Override display.decimals.",
+                    rounding_help: str = "Override display.rounding (hand: round every result before reuse)."):
     f = click.option("--decimals", type=click.IntRange(0, spec_mod.LIMITS["decimals"]), default=None,
                      help=decimals_help)(f)
-    return click.option("--rounding", type=click.Choice(["exact", "hand"]), default=None,
-                        help="Override display.rounding (hand: round every result before reuse).")(f)
+    return click.option("--rounding", type=click.Choice(["exact", "hand"]), default=None, help=rounding_help)(f)
 
 
 @main.command()
@@ -224,7 +224,9 @@ def init(directory: Path, title: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["pdf", "html"]), default="pdf", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 @partial(display_options, decimals_help="Decimals of every result (default 2; a worksheet does not use the spec's "
-                                        "display.decimals).")
+                                        "display.decimals).",
+         rounding_help="hand (the default: every result rounded before it is used again, so a calculator gives "
+                       "the key's numbers) or exact; a worksheet does not use the spec's display.rounding.")
 def worksheet(spec: str, output: Path, scope: str | None, variants: int | None, seed: int, integers: bool,
               weight_decimals: int | None, inputs: bool, paper: str, fmt: str, force: bool, rounding: str | None,
               decimals: int | None) -> None:

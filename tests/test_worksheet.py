@@ -182,7 +182,8 @@ def test_the_loss_intro_typesets_the_last_layers_symbol():
 
 def test_the_help_of_decimals_says_what_a_worksheet_does():
     text = " ".join(CliRunner().invoke(main, ["worksheet", "--help"]).output.split())
-    assert "Override display.decimals" not in text
+    assert "Override display.decimals" not in text and "Override display.rounding" not in text
+    assert "a worksheet does not use the spec's display.rounding" in text
     assert f"Decimals of every result (default {W.DEFAULT_DECIMALS}; a worksheet does not use" in text
     spec = example_spec("golf")
     assert spec.display.decimals != W.DEFAULT_DECIMALS == W.make(spec, "forward").decimals
