@@ -192,19 +192,17 @@ class _ExactLoader(Composer, _Parser, *_READER, SafeConstructor, Resolver):
 
     yaml_implicit_resolvers: dict = {}
     depth = 0
-    repeated = 0  # values that aliases (*name) have repeated so far
 
     def _size(self, node: yaml.Node) -> int:
         """The scalars of ``node``, its aliases counted again (each node's count computed once, so
         that nested aliases cost no more to count than to read; a node that holds itself counts 0)."""
         if isinstance(node, yaml.ScalarNode):
             return 1
-        sizes = self.__dict__.setdefault("_sizes", {})
-        if id(node) not in sizes:
-            sizes[id(node)] = 0
+        if id(node) not in self._sizes:
+            self._sizes[id(node)] = 0
             children = node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
-            sizes[id(node)] = sum(self._size(n) for n in children)
-        return sizes[id(node)]
+            self._sizes[id(node)] = sum(self._size(n) for n in children)
+        return self._sizes[id(node)]
 
     def __init__(self, stream: str) -> None:
         for base in (_Parser, *_READER):
@@ -212,14 +210,17 @@ class _ExactLoader(Composer, _Parser, *_READER, SafeConstructor, Resolver):
         Composer.__init__(self)
         SafeConstructor.__init__(self)
         Resolver.__init__(self)
+        self.repeated = 0  # values that aliases (*name) have repeated so far
+        self._sizes: dict[int, int] = {}  # id of a composed node → its scalars, aliases counted again
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         self.depth += 1
         try:
             if self.depth > LIMITS["nesting"]:
                 raise yaml.YAMLError(f"nested more than {LIMITS['nesting']} levels deep")
-            if self.check_event(yaml.AliasEvent) and self.peek_event().anchor in self.anchors:
-                self.repeated += self._size(self.anchors[self.peek_event().anchor])
+            anchor = self.peek_event().anchor if self.check_event(yaml.AliasEvent) else None
+            if anchor in self.anchors:
+                self.repeated += self._size(self.anchors[anchor])
                 if self.repeated > LIMITS["alias_values"]:  # a few aliases can stand for millions of numbers
                     raise yaml.YAMLError(f"its aliases (*name) repeat more than {LIMITS['alias_values']:,} values")
             return super().compose_node(parent, index)

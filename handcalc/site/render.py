@@ -21,7 +21,7 @@ from functools import cache
 
 from .. import resources
 from ..core.check import Report
-from ..core.display import joint, show
+from ..core.display import GIVEN_PLACES, joint, show
 from ..core.functions import ACTIVATIONS, LOSSES
 from ..core.numbers import Num, to_decimal_string
 from ..core.spec import LayerSpec, Spec
@@ -45,7 +45,6 @@ GROUP = 6  # equations per display block inside a fold
 TABLE_FOLD = 12  # data tables longer than this are folded
 LOSS_CSV = "loss-per-epoch.csv"  # every epoch's mean loss, beside the training page
 GRADIENT_ROWS = 40  # gradient comparisons shown open on the check page at most
-GIVEN_PLACES = 12  # a number of the spec (η) is written in full up to this many decimals
 
 # ---------------------------------------------------------------------------
 # templates
